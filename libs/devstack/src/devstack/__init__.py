@@ -1,0 +1,1 @@
+"""Embedded development stack: the launcher (`./dev up`), demo seeding and dev tokens."""

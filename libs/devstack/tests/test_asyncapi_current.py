@@ -1,0 +1,14 @@
+"""Each service's committed AsyncAPI document matches what its FastStream broker declares."""
+
+import pytest
+
+from devstack.codegen import asyncapi_path, rendered_asyncapi
+from devstack.services import SERVICES
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("svc", SERVICES, ids=lambda s: s.name)
+def test_committed_asyncapi_is_current(svc):
+    committed = asyncapi_path(svc.name).read_text(encoding="utf-8")
+    assert committed == rendered_asyncapi(svc.module), f"run ./dev contracts to refresh services/{svc.name}/asyncapi.json"

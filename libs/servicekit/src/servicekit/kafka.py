@@ -1,0 +1,212 @@
+"""Kafka plumbing: the broker from settings, event publishing, dead letters and idempotent consumption."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from hotline_contracts import Envelope, EventSpec, make_event
+from hotline_contracts.events.deadletter import DeadLetteredV1
+from servicekit import correlation
+from servicekit.errors import AppError
+from servicekit.metrics import StandardMetrics
+from servicekit.mongo import TenantDatabases
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_TOPIC = DeadLetteredV1.topic()
+
+
+def make_broker(settings: ServiceSettings) -> KafkaBroker:
+    """A FastStream broker that connects only when started."""
+    security = None
+    if settings.kafka_security_protocol.startswith("SASL"):
+        from faststream.security import SASLPlaintext, SASLScram256, SASLScram512
+
+        mechanisms = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+        password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+        security = mechanisms[settings.kafka_sasl_mechanism or "PLAIN"](
+            username=settings.kafka_sasl_username or "",
+            password=password,
+            use_ssl=settings.kafka_security_protocol == "SASL_SSL",
+        )
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        security=security,
+        request_timeout_ms=10_000,
+        logger=logging.getLogger(f"{settings.service_name}.broker"),
+    )
+
+
+class EventPublisher:
+    """Publishes envelopes to their topic, keyed by subject so one order's events stay in order."""
+
+    def __init__(self, broker: KafkaBroker, metrics: StandardMetrics, service: str) -> None:
+        self.broker = broker
+        self.metrics = metrics
+        self.service = service
+
+    async def publish(self, envelope: Envelope[Any]) -> None:
+        topic = envelope.data.topic()
+        key = (envelope.subject or envelope.id).encode()
+        await self.broker.publish(
+            envelope.model_dump_json().encode(),
+            topic=topic,
+            key=key,
+            headers={"ce_type": envelope.type, "ce_id": envelope.id, "correlation_id": envelope.correlation_id},
+            correlation_id=envelope.correlation_id,
+        )
+        self.metrics.events_published.labels(self.service, topic).inc()
+
+
+class DeadLetterPublisher:
+    """Sends what a consumer refuses to `deadletter.v1`, whole, with the reason (nothing is dropped)."""
+
+    def __init__(self, publisher: EventPublisher, settings: ServiceSettings) -> None:
+        self.publisher = publisher
+        self.service = settings.service_name
+        self.fallback_tenant = settings.hosted_tenants[0]
+
+    async def send(
+        self, *, topic: str, payload: bytes, reason: str, errors: list[dict[str, str]] | None = None, tenant: str | None = None
+    ) -> None:
+        data = DeadLetteredV1(
+            original_topic=topic,
+            consumer=self.service,
+            reason=reason,
+            errors=errors or [],
+            payload=payload.decode("utf-8", errors="replace"),
+            received_at=datetime.now(UTC),
+        )
+        envelope = make_event(
+            data, tenant=tenant or self.fallback_tenant, source=f"/hotline/{self.service}", correlation_id=correlation.ensure()
+        )
+        await self.publisher.publish(envelope)
+        self.publisher.metrics.dead_letters.labels(self.service, topic, reason).inc()
+        log.warning("event dead-lettered", extra={"topic": topic, "reason": reason})
+
+
+class ProcessedEvents:
+    """Remembers which event ids a consumer has handled, per tenant (unique index), for idempotency."""
+
+    COLLECTION = "processed_events"
+
+    def __init__(self, dbs: TenantDatabases, consumer: str) -> None:
+        self.dbs = dbs
+        self.consumer = consumer
+        self._indexed: set[str] = set()
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        col = self.dbs.for_tenant(tenant)[self.COLLECTION]
+        await col.create_index([("tenant", 1), ("consumer", 1), ("event_id", 1)], unique=True)
+        self._indexed.add(tenant)
+
+    async def claim(self, tenant: str, event_id: str) -> bool:
+        """True the first time; False when this consumer has already taken this event."""
+        if tenant not in self._indexed:
+            # Without the unique index a redelivery would pass as new: never claim before it exists.
+            await self.ensure_indexes(tenant)
+        col = self.dbs.for_tenant(tenant)[self.COLLECTION]
+        try:
+            await col.insert_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id, "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def release(self, tenant: str, event_id: str) -> None:
+        """Forget a claim whose handling failed unexpectedly, so a redelivery is handled again."""
+        col = self.dbs.for_tenant(tenant)[self.COLLECTION]
+        await col.delete_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id})
+
+
+Handler = Callable[[Envelope[Any]], Awaitable[None]]
+
+
+class EventConsumer:
+    """Parse → tenant check → idempotency claim → handle; anything refused goes to the dead-letter topic."""
+
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        metrics: StandardMetrics,
+        dead_letters: DeadLetterPublisher,
+        processed: ProcessedEvents | None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.dead_letters = dead_letters
+        self.processed = processed
+
+    async def consume(self, spec: EventSpec, payload: bytes, handler: Handler) -> str:
+        """Handle one raw message; returns the result label (ok, duplicate, dead_lettered)."""
+        topic = spec.topic
+        try:
+            envelope = spec.parse(payload)
+        except ValidationError as exc:
+            errors = [{"loc": ".".join(map(str, e["loc"])), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            return await self._dead(topic, payload, "validation_failed", errors)
+        if envelope.type != spec.type:
+            return await self._dead(topic, payload, "wrong_event_type", [{"loc": "type", "msg": envelope.type, "type": "value"}])
+        if not self.settings.hosts(envelope.tenant):
+            return await self._dead(topic, payload, "tenant_not_hosted", [{"loc": "tenant", "msg": envelope.tenant, "type": "value"}])
+        token = correlation.bind(envelope.correlation_id)
+        try:
+            return await self._handle(spec, envelope, payload, handler)
+        finally:
+            correlation.reset(token)
+
+    async def _handle(self, spec: EventSpec, envelope: Envelope[Any], payload: bytes, handler: Handler) -> str:
+        if self.processed is not None and not await self.processed.claim(envelope.tenant, envelope.id):
+            self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "duplicate").inc()
+            return "duplicate"
+        try:
+            await handler(envelope)
+        except AppError as exc:
+            return await self._dead(spec.topic, payload, exc.code, [f.as_dict() for f in exc.fields], envelope.tenant)
+        except Exception:
+            if self.processed is not None:
+                await self.processed.release(envelope.tenant, envelope.id)
+            self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "failed").inc()
+            raise
+        self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "ok").inc()
+        return "ok"
+
+    async def _dead(self, topic: str, payload: bytes, reason: str, errors: list[dict[str, str]], tenant: str | None = None) -> str:
+        await self.dead_letters.send(topic=topic, payload=payload, reason=reason, errors=errors, tenant=tenant)
+        self.metrics.events_consumed.labels(self.settings.service_name, topic, "dead_lettered").inc()
+        return "dead_lettered"
+
+
+def subscribe(
+    broker: KafkaBroker,
+    consumer: EventConsumer,
+    spec: EventSpec,
+    handler: Handler,
+    *,
+    group_id: str,
+    fetch_max_wait_ms: int = 10,
+) -> None:
+    """Register `handler` for `spec`'s topic on `broker`: raw bytes in, so refusals keep the original payload."""
+
+    async def on_message(raw: KafkaMessage) -> None:
+        await consumer.consume(spec, raw.body, handler)
+
+    on_message.__name__ = f"on_{spec.topic.replace('.', '_')}"
+    broker.subscriber(
+        spec.topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        title=f"{group_id}:{spec.topic}",
+        description=spec.model.__doc__ or "",
+    )(on_message)

@@ -1,0 +1,98 @@
+"""What a running service holds: settings, metrics, Mongo, the broker, publishers and the token verifier."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from servicekit.audit import AuditLog
+from servicekit.auth import TokenVerifier
+from servicekit.kafka import DeadLetterPublisher, EventConsumer, EventPublisher, ProcessedEvents, make_broker
+from servicekit.metrics import StandardMetrics
+from servicekit.mongo import TenantDatabases, make_client, ping
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+StartupHook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """Built once by a service's `create_app`; adapters and entrypoints take what they need from it."""
+
+    settings: ServiceSettings
+    metrics: StandardMetrics
+    mongo: AsyncMongoClient
+    dbs: TenantDatabases
+    broker: KafkaBroker
+    publisher: EventPublisher
+    dead_letters: DeadLetterPublisher
+    verifier: TokenVerifier
+    audit: AuditLog
+    startup_hooks: list[StartupHook] = field(default_factory=list)
+    broker_started: bool = False
+    hooks_done: bool = False
+
+    @classmethod
+    def build(cls, settings: ServiceSettings, *, verifier: TokenVerifier | None = None) -> Runtime:
+        metrics = StandardMetrics.create(settings.service_name)
+        mongo = make_client(settings)
+        broker = make_broker(settings)
+        publisher = EventPublisher(broker, metrics, settings.service_name)
+        dbs = TenantDatabases(mongo, settings)
+        return cls(
+            settings=settings,
+            metrics=metrics,
+            mongo=mongo,
+            dbs=dbs,
+            broker=broker,
+            publisher=publisher,
+            dead_letters=DeadLetterPublisher(publisher, settings),
+            verifier=verifier or TokenVerifier(settings),
+            audit=AuditLog(dbs, settings.service_name),
+        )
+
+    def consumer(self, name: str | None = None, *, idempotent: bool = True) -> EventConsumer:
+        """An EventConsumer that dead-letters what it refuses and skips event ids it has handled."""
+        processed = ProcessedEvents(self.dbs, name or self.settings.service_name) if idempotent else None
+        return EventConsumer(settings=self.settings, metrics=self.metrics, dead_letters=self.dead_letters, processed=processed)
+
+    async def start(self) -> None:
+        """Keep trying the database hooks and the broker until both are up; readiness reflects progress."""
+        while not (self.hooks_done and self.broker_started):
+            try:
+                if not self.hooks_done:
+                    for hook in self.startup_hooks:
+                        await hook(self)
+                    self.hooks_done = True
+                if not self.broker_started:
+                    await self.broker.start()
+                    self.broker_started = True
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any connection failure means "try again"
+                log.warning("dependencies not ready, retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        if self.broker_started:
+            await self.broker.stop()
+        await self.mongo.close()
+
+    async def readiness(self) -> dict[str, bool]:
+        """Each dependency's state; the service is ready when all are true."""
+        checks = {"startup": self.hooks_done, "kafka": False, "mongodb": False}
+        try:
+            await asyncio.wait_for(ping(self.mongo), timeout=2.0)
+            checks["mongodb"] = True
+        except Exception:  # noqa: BLE001
+            pass
+        if self.broker_started:
+            checks["kafka"] = await self.broker.ping(timeout=2.0)
+        return checks

@@ -1,0 +1,61 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline_contracts.tenancy import TENANT_CODE_PATTERN
+
+EMBEDDED_MONGO_URI = "mongodb://127.0.0.1:27017/?directConnection=true&retryWrites=false"
+
+
+class ServiceSettings(BaseSettings):
+    """Connection, tenancy, auth and logging settings; subclasses set `env_prefix`.
+
+    The defaults point at the embedded stack (tansu on 9092, SecantusDB on 27017); real Kafka
+    and MongoDB are a matter of setting the same variables.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    service_name: str = "service"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8100, ge=1, le=65535)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    # tansu never wakes a waiting fetch early, so the wait is the latency floor (EMBEDDED-STACK.md).
+    kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)
+
+    mongo_uri: SecretStr = SecretStr(EMBEDDED_MONGO_URI)
+    mongo_db_prefix: str = Field(default="hotline", pattern=r"^[a-z][a-z0-9_]{0,30}$")
+
+    tier: Literal["province", "city", "county"] = "province"
+    hosted_tenants: list[str] = Field(default_factory=lambda: ["37"])
+
+    auth_issuer: str = "hotline-dev"
+    auth_audience: str = "hotline"
+    auth_jwks_url: str | None = None
+    auth_jwks_path: str | None = ".devstack/jwks.json"
+
+    log_level: str = "INFO"
+
+    @field_validator("hosted_tenants")
+    @classmethod
+    def _tenant_codes(cls, codes: list[str]) -> list[str]:
+        import re
+
+        bad = [c for c in codes if not re.fullmatch(TENANT_CODE_PATTERN, c)]
+        if bad:
+            raise ValueError(f"not administrative division codes: {bad}")
+        return codes
+
+    def hosts(self, tenant: str) -> bool:
+        """True when this deployment hosts `tenant` (its data lives here)."""
+        return tenant in self.hosted_tenants

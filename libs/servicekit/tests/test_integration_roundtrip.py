@@ -1,0 +1,104 @@
+"""Round trips through real tansu and SecantusDB processes."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+from hotline_contracts import make_event
+from hotline_contracts.registry import spec_for_topic
+from servicekit.runtime import Runtime
+from servicekit.settings import ServiceSettings
+
+pytestmark = pytest.mark.integration
+
+
+async def _read(bootstrap: str, topic: str, group: str, count: int, timeout: float = 30.0) -> list[dict]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest", fetch_max_wait_ms=10
+    )
+    await consumer.start()
+    out: list[dict] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(out) < count:
+                batch = await consumer.getmany(timeout_ms=200)
+                for records in batch.values():
+                    out.extend(json.loads(r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return out
+
+
+@pytest.fixture
+async def runtime(kafka_bootstrap, mongo_uri, unique_name):
+    settings = ServiceSettings(
+        service_name=f"kit-{unique_name}",
+        kafka_bootstrap_servers=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        mongo_db_prefix=f"t{unique_name}",
+        hosted_tenants=["37", "370102"],
+    )
+    rt = Runtime.build(settings)
+    await rt.broker.start()
+    rt.broker_started = True
+    yield rt
+    await rt.stop()
+
+
+async def test_event_round_trips_through_tansu_to_a_consumer_group(runtime, kafka_bootstrap, unique_name, ticket_created):
+    envelope = make_event(ticket_created, tenant="370102", source="/hotline/test", subject="370102-20261126-000001")
+    await runtime.publisher.publish(envelope)
+    received = await _read(kafka_bootstrap, "ticket.created.v1", f"g-{unique_name}", 1)
+    parsed = spec_for_topic("ticket.created.v1").parse(json.dumps(received[-1]))
+    assert parsed.id == envelope.id and parsed.data == envelope.data and parsed.tenant == "370102"
+
+
+async def test_consumer_dead_letters_bad_and_foreign_events_and_skips_duplicates(runtime, kafka_bootstrap, unique_name, ticket_created):
+    spec = spec_for_topic("ticket.created.v1")
+    consumer = runtime.consumer(f"c-{unique_name}")
+    handled: list[str] = []
+
+    async def handler(env):
+        handled.append(env.data.ticket_id)
+
+    good = make_event(ticket_created, tenant="370102", source="/hotline/test").model_dump_json().encode()
+    foreign = make_event(ticket_created, tenant="3702", source="/hotline/test").model_dump_json().encode()
+    results = [
+        await consumer.consume(spec, good, handler),
+        await consumer.consume(spec, good, handler),
+        await consumer.consume(spec, b'{"not": "an event"}', handler),
+        await consumer.consume(spec, foreign, handler),
+    ]
+    assert results == ["ok", "duplicate", "dead_lettered", "dead_lettered"]
+    assert handled == ["370102-20261126-000001"]
+    dead = await _read(kafka_bootstrap, "deadletter.v1", f"dl-{unique_name}", 2)
+    ours = [d["data"] for d in dead if d["data"]["consumer"] == runtime.settings.service_name]
+    assert {d["reason"] for d in ours} == {"validation_failed", "tenant_not_hosted"}
+    assert any(d["payload"] == '{"not": "an event"}' for d in ours)
+
+
+async def test_document_insert_unique_index_query_and_update_in_secantus(mongo_uri, unique_name):
+    client = AsyncMongoClient(mongo_uri, tz_aware=True)
+    col = client[f"hotline_{unique_name}"]["tickets"]
+    await col.create_index([("tenant", 1), ("ticket_id", 1)], unique=True)
+    doc = {"tenant": "370102", "ticket_id": "T-1", "state": "created", "at": datetime.now(UTC)}
+    await col.insert_one(dict(doc))
+    with pytest.raises(DuplicateKeyError):
+        await col.insert_one(dict(doc))
+    result = await col.update_one({"tenant": "370102", "ticket_id": "T-1"}, {"$set": {"state": "dispatched"}})
+    assert result.modified_count == 1
+    found = await col.find_one({"tenant": "370102", "ticket_id": "T-1"})
+    assert found["state"] == "dispatched"
+    assert await col.count_documents({"tenant": "370102"}) == 1
+    await client.close()
+
+
+async def test_runtime_reports_ready_only_when_broker_and_database_answer(runtime):
+    assert await runtime.readiness() == {"startup": False, "kafka": True, "mongodb": True}
+    await runtime.start()
+    assert all((await runtime.readiness()).values())

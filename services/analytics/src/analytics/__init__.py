@@ -1,0 +1,1 @@
+"""Analytics and reports service (统计报表)."""

@@ -1,0 +1,1 @@
+"""Outage notice service (停电信息)."""

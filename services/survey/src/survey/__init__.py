@@ -1,0 +1,1 @@
+"""Return visit and survey service (回访与调查)."""

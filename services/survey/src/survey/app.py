@@ -1,0 +1,27 @@
+"""The one place that wires the Return visit and survey service: runtime, HTTP routes and Kafka subscribers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from survey.settings import Settings
+from servicekit.asyncapi import asyncapi_document
+from servicekit.http import create_http_app
+from servicekit.runtime import Runtime
+
+TITLE = "95598 回访与调查服务 / Return visit and survey"
+DESCRIPTION = "工单回访与满意度调查。Return visits and satisfaction surveys."
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None, *, start_dependencies: bool = True) -> FastAPI:
+    runtime = runtime or Runtime.build(settings)
+    return create_http_app(runtime, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies)
+
+
+def asyncapi(settings: Settings | None = None) -> dict[str, Any]:
+    """The AsyncAPI document of this service's subscribers and publishers."""
+    app = create_app(settings or Settings(), start_dependencies=False)
+    runtime: Runtime = app.state.runtime
+    return asyncapi_document(runtime.broker, title=TITLE, description=DESCRIPTION)
