@@ -102,3 +102,37 @@ async def test_runtime_reports_ready_only_when_broker_and_database_answer(runtim
     assert await runtime.readiness() == {"startup": False, "kafka": True, "mongodb": True}
     await runtime.start()
     assert all((await runtime.readiness()).values())
+
+
+async def test_consumer_lag_is_reported_while_behind_and_returns_to_zero(runtime, unique_name, ticket_created):
+    """A consumer starting behind a backlog shows lag on /metrics, then 0 once caught up."""
+    from faststream.kafka import KafkaBroker
+
+    from servicekit.kafka import subscribe
+
+    topic_spec = spec_for_topic("ticket.created.v1")
+    for i in range(40):
+        event = make_event(ticket_created, tenant="370102", source="/hotline/test", subject=f"lag-{unique_name}-{i}")
+        await runtime.publisher.publish(event)
+    lag_seen: list[float] = []
+    done = asyncio.Event()
+    broker = KafkaBroker(runtime.settings.kafka_bootstrap_servers)
+
+    async def handler(env):
+        if not (env.subject or "").startswith(f"lag-{unique_name}-"):
+            return  # earlier tests' events on the shared topic
+        lag_seen.append(runtime.metrics.registry.get_sample_value(
+            "hotline_consumer_lag", {"service": runtime.settings.service_name, "topic": "ticket.created.v1"}))
+        if len(lag_seen) == 40:  # ours come last in every partition: all 40 handled means caught up
+            done.set()
+
+    subscribe(broker, runtime.consumer(f"lag-{unique_name}", idempotent=False), topic_spec, handler, group_id=f"lag-{unique_name}")
+    await broker.start()
+    try:
+        await asyncio.wait_for(done.wait(), 60)
+    finally:
+        await broker.stop()
+    final = runtime.metrics.registry.get_sample_value(
+        "hotline_consumer_lag", {"service": runtime.settings.service_name, "topic": "ticket.created.v1"})
+    assert max(v or 0 for v in lag_seen) > 0
+    assert final == 0

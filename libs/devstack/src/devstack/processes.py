@@ -77,12 +77,32 @@ class ManagedProcess:
             return ""
 
 
+def _die_with_parent() -> None:
+    """Linux: deliver SIGTERM to the child when the process that started it dies, however it dies.
+
+    The child runs in its own session (so Ctrl-C and `timeout` never reach it directly); without
+    this, a killed test run or launcher would leave servers behind.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None) -> ManagedProcess:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log_file = log_path.open("ab")
     popen = subprocess.Popen(
-        argv, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env
+        argv,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
     log_file.close()
     return ManagedProcess(name, popen, log_path)

@@ -1,8 +1,9 @@
-"""Caller identity from a verified JWT bearer token (JWKS): user, tenant (org unit) and roles."""
+"""Caller identity from a verified JWT bearer token (JWKS): user, tenant (org unit) and roles (身份认证)."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +13,15 @@ import httpx
 import jwt
 from fastapi import Request
 
+from hotline_contracts.tenancy import TENANT_CODE_PATTERN
 from servicekit.errors import AppError, forbidden, unauthorized
 from servicekit.settings import ServiceSettings
 
-ALGORITHMS = ["RS256", "ES256"]
+# Asymmetric only: an HMAC algorithm would let anyone holding the public key sign (key confusion).
+ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]
+_KEY_TYPES = {"RSA", "EC"}
+KINDS = ("user", "service")
+MIN_REFRESH_SECONDS = 10.0  # an unknown kid refreshes the JWKS at most this often (forged kids must not flood the IdP)
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,14 @@ class JwksKeys:
         self.url = url
         self.path = path
         self.ttl = ttl_seconds
-        self._keys: dict[str, Any] = {}
-        self._loaded_at = 0.0
+        self._keys: dict[str | None, jwt.PyJWK] = {}
+        self._loaded_at = -1e9
+        self._file_mtime: float | None = None
 
-    async def key_for(self, kid: str | None) -> Any:
-        stale = time.monotonic() - self._loaded_at > self.ttl
-        if stale or (kid not in self._keys):
+    async def jwk_for(self, kid: str | None) -> jwt.PyJWK:
+        """The key for `kid` (a lone key also answers tokens without a kid), or 401."""
+        age = time.monotonic() - self._loaded_at
+        if age > self.ttl or self._file_changed() or (kid not in self._keys and age > MIN_REFRESH_SECONDS):
             await self._load()
         if kid is None and len(self._keys) == 1:
             return next(iter(self._keys.values()))
@@ -53,21 +61,51 @@ class JwksKeys:
             raise unauthorized("令牌签名密钥未知", "unknown signing key", code="unknown_key")
         return self._keys[kid]
 
+    async def key_for(self, kid: str | None) -> Any:
+        return (await self.jwk_for(kid)).key
+
+    def _file_changed(self) -> bool:
+        if self.url or not self.path:
+            return False
+        try:
+            return Path(self.path).stat().st_mtime != self._file_mtime
+        except OSError:
+            return False
+
     async def _load(self) -> None:
         if self.url:
             async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(self.url)
-                response.raise_for_status()
-                document = response.json()
+                try:
+                    response = await client.get(self.url)
+                    response.raise_for_status()
+                    document = response.json()
+                except (httpx.HTTPError, ValueError):
+                    if self._keys:  # keep serving the keys we have while the provider is down
+                        self._loaded_at = time.monotonic()
+                        return
+                    raise unauthorized("认证服务不可用", "identity provider unavailable", code="jwks_unavailable") from None
         elif self.path and Path(self.path).exists():
+            self._file_mtime = Path(self.path).stat().st_mtime
             document = json.loads(Path(self.path).read_text(encoding="utf-8"))
         else:
             raise unauthorized("认证未配置", "authentication is not configured", code="auth_not_configured")
-        keys = {}
-        for jwk in document.get("keys", []):
-            keys[jwk.get("kid")] = jwt.PyJWK(jwk).key
-        self._keys = keys
+        self._keys = _signing_keys(document)
         self._loaded_at = time.monotonic()
+
+
+def _signing_keys(document: dict[str, Any]) -> dict[str | None, jwt.PyJWK]:
+    """Public signature keys only: symmetric (`oct`) and encryption keys in a JWKS are ignored."""
+    keys: dict[str | None, jwt.PyJWK] = {}
+    for jwk in document.get("keys", []):
+        if jwk.get("kty") not in _KEY_TYPES or jwk.get("use", "sig") != "sig" or "d" in jwk:
+            continue
+        try:
+            parsed = jwt.PyJWK(jwk)
+        except jwt.PyJWTError:
+            continue
+        if parsed.algorithm_name in ALGORITHMS:
+            keys[jwk.get("kid")] = parsed
+    return keys
 
 
 class TokenVerifier:
@@ -83,14 +121,18 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise unauthorized("令牌格式错误", "malformed token", code="malformed_token") from None
-        if header.get("alg") not in ALGORITHMS:
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
             raise unauthorized("令牌算法不被接受", "token algorithm not accepted", code="bad_algorithm")
-        key = await self.keys.key_for(header.get("kid"))
+        jwk = await self.keys.jwk_for(header.get("kid"))
+        if jwk.algorithm_name != alg:
+            # The header may not choose the algorithm: the key decides (RS256 key, RS256 token only).
+            raise unauthorized("令牌算法不被接受", "token algorithm not accepted", code="bad_algorithm")
         try:
             claims = jwt.decode(
                 token,
-                key,
-                algorithms=ALGORITHMS,
+                jwk.key,
+                algorithms=[alg],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
@@ -106,16 +148,32 @@ class TokenVerifier:
 def _principal(claims: dict[str, Any]) -> Principal:
     tenant = claims.get("tenant")
     roles = claims.get("roles")
-    if not isinstance(tenant, str) or not isinstance(roles, list):
+    kind = claims.get("kind", "user")
+    if (
+        not isinstance(tenant, str)
+        or not re.fullmatch(TENANT_CODE_PATTERN, tenant)
+        or not isinstance(roles, list)
+        or not all(isinstance(r, str) for r in roles)
+        or kind not in KINDS
+    ):
         raise unauthorized("令牌缺少租户或角色", "token lacks tenant or roles", code="incomplete_token")
     return Principal(
         subject=str(claims["sub"]),
         tenant=tenant,
-        roles=frozenset(str(r) for r in roles),
+        roles=frozenset(roles),
         name=str(claims.get("name", "")),
-        kind=str(claims.get("kind", "user")),
+        kind=kind,
         claims=claims,
     )
+
+
+def presented_subject(token: str) -> str | None:
+    """The `sub` an unverified token claims, for the audit log of a refusal (never the token itself)."""
+    try:
+        sub = jwt.decode(token, options={"verify_signature": False}).get("sub")
+    except jwt.PyJWTError:
+        return None
+    return str(sub)[:128] if isinstance(sub, (str, int)) else None
 
 
 async def current_principal(request: Request) -> Principal:
@@ -125,7 +183,11 @@ async def current_principal(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise unauthorized("缺少身份令牌", "missing bearer token", code="missing_token")
     verifier: TokenVerifier = request.app.state.verifier
-    principal = await verifier.verify(token.strip())
+    try:
+        principal = await verifier.verify(token.strip())
+    except AppError:
+        request.state.presented_subject = presented_subject(token.strip())
+        raise
     request.state.principal = principal
     return principal
 
@@ -136,4 +198,4 @@ def require_roles(principal: Principal, *roles: str) -> None:
         raise forbidden(code="role_required")
 
 
-__all__ = ["AppError", "JwksKeys", "Principal", "TokenVerifier", "current_principal", "require_roles"]
+__all__ = ["AppError", "JwksKeys", "Principal", "TokenVerifier", "current_principal", "presented_subject", "require_roles"]

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import correlation
+from servicekit.audit import is_access_refusal, note_refusal
 from servicekit.errors import AppError, invalid
 from servicekit.i18n import field_errors
 from servicekit.runtime import Runtime
@@ -78,8 +79,10 @@ def _error_response(error: AppError) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_app_error(_: Request, exc: Exception) -> JSONResponse:
+    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
+        if is_access_refusal(exc):
+            note_refusal(request, exc)  # every refused attempt lands in the audit log (best effort)
         return _error_response(exc)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
@@ -137,11 +140,14 @@ def create_http_app(
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+            await runtime.audit.drain()
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
+    runtime.audit.bind_metrics(runtime.metrics.registry)
+    runtime.dead_letters.audit = runtime.audit  # events refused for an unhosted tenant are audited too
     install_error_handlers(app)
     app.add_middleware(ObservabilityMiddleware, runtime=runtime)
     app.include_router(health_router(runtime))

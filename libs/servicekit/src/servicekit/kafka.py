@@ -75,6 +75,16 @@ class DeadLetterPublisher:
         self.publisher = publisher
         self.service = settings.service_name
         self.fallback_tenant = settings.hosted_tenants[0]
+        self.audit: Any = None  # servicekit.audit.AuditLog, set by the HTTP shell
+
+    def audit_refused(self, envelope: Envelope[Any], topic: str, reason: str) -> None:
+        """Record an event refused for its tenant under this deployment's first hosted tenant (best effort)."""
+        if self.audit is None:
+            return
+        detail = {"claimed_tenant": envelope.tenant, "source": envelope.source, "type": envelope.type}
+        self.audit.record_refusal(
+            self.fallback_tenant, actor=None, action=f"event.consume:{topic}", target=envelope.id, result=reason, detail=detail
+        )
 
     async def send(
         self, *, topic: str, payload: bytes, reason: str, errors: list[dict[str, str]] | None = None, tenant: str | None = None
@@ -158,6 +168,7 @@ class EventConsumer:
         if envelope.type != spec.type:
             return await self._dead(topic, payload, "wrong_event_type", [{"loc": "type", "msg": envelope.type, "type": "value"}])
         if not self.settings.hosts(envelope.tenant):
+            self.dead_letters.audit_refused(envelope, topic, "tenant_not_hosted")
             return await self._dead(topic, payload, "tenant_not_hosted", [{"loc": "tenant", "msg": envelope.tenant, "type": "value"}])
         token = correlation.bind(envelope.correlation_id)
         try:
@@ -187,6 +198,32 @@ class EventConsumer:
         return "dead_lettered"
 
 
+class ConsumerLag:
+    """Messages still behind this consumer on a topic: the fetch's high-water mark minus the next offset, per partition.
+
+    Read from what the consumer itself fetched, not from end_offsets (tansu reports those short).
+    """
+
+    def __init__(self, metrics: StandardMetrics, service: str, topic: str) -> None:
+        self.gauge = metrics.consumer_lag.labels(service, topic)
+        self.gauge.set(0)
+        self.by_partition: dict[int, int] = {}
+
+    def observe(self, message: Any) -> None:
+        record = getattr(message, "raw_message", None)
+        kafka_consumer = getattr(message, "consumer", None)
+        highwater = getattr(kafka_consumer, "highwater", None)
+        if record is None or highwater is None or not hasattr(record, "partition"):
+            return  # test brokers have no fetch position to read
+        from aiokafka import TopicPartition
+
+        mark = highwater(TopicPartition(record.topic, record.partition))
+        if mark is None:
+            return
+        self.by_partition[record.partition] = max(int(mark) - int(record.offset) - 1, 0)
+        self.gauge.set(sum(self.by_partition.values()))
+
+
 def subscribe(
     broker: KafkaBroker,
     consumer: EventConsumer,
@@ -198,8 +235,11 @@ def subscribe(
 ) -> None:
     """Register `handler` for `spec`'s topic on `broker`: raw bytes in, so refusals keep the original payload."""
 
+    lag = ConsumerLag(consumer.metrics, consumer.settings.service_name, spec.topic)
+
     async def on_message(raw: KafkaMessage) -> None:
         await consumer.consume(spec, raw.body, handler)
+        lag.observe(raw)
 
     on_message.__name__ = f"on_{spec.topic.replace('.', '_')}"
     broker.subscriber(

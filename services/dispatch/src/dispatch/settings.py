@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -14,3 +15,7 @@ class Settings(ServiceSettings):
 
     service_name: str = "dispatch"
     http_port: int = 8102
+    # How often the time-limit scanner evaluates every open order (0 switches it off).
+    scan_interval_seconds: float = Field(default=30.0, ge=0)
+    # Kafka consumer group of the dispatch consumers (tests use a fresh one per run).
+    consumer_group: str = "dispatch"

@@ -1,23 +1,147 @@
-"""The one place that wires the Intake service: runtime, HTTP routes and Kafka subscribers."""
+"""The one place that wires the Intake service: runtime, HTTP routes, Kafka subscribers and background tasks."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
 
+from intake.adapters.audit import BufferedAudit
+from intake.adapters.cache import CachedRules, CallCounter, OutageCache
+from intake.adapters.memory import default_rules
+from intake.adapters.mongo import BlockNumbers, MongoRules, MongoTickets
+from intake.adapters.mongo_directory import MongoCustomers, MongoKnowledge, MongoOutages
+from intake.entrypoints.channels import channels_router
+from intake.entrypoints.consumers import register_consumers
+from intake.entrypoints.http import tickets_router
+from intake.entrypoints.registry_http import customers_router, knowledge_router, rules_router
+from intake.metrics import IntakeMetrics
+from intake.service import IntakeDeps
 from intake.settings import Settings
+from intake.wiring import Intake
+from hotline_contracts.registry import spec_for_topic
 from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
+from servicekit.outbox import OutboxRelay, broker_sender, default_owner
 from servicekit.runtime import Runtime
 
 TITLE = "95598 受理服务 / Intake"
 DESCRIPTION = "客户诉求受理：各渠道来电来信统一生成工单。Every channel in, one work order out."
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None, *, start_dependencies: bool = True) -> FastAPI:
+def build_intake(settings: Settings, runtime: Runtime) -> Intake:
+    """Mongo-backed wiring: the order and its events in one document, relayed by the outbox."""
+    relay = OutboxRelay(
+        dbs=runtime.dbs, send=broker_sender(runtime.broker, runtime.metrics, settings.service_name), metrics=runtime.metrics,
+        tenants=list(settings.hosted_tenants), owner=settings.outbox_owner or default_owner(settings.service_name),
+        batch_size=settings.outbox_batch_size, checkpoint_interval=settings.outbox_checkpoint_seconds,
+        stale_after=settings.outbox_stale_after_seconds,
+    )
+    tickets, outages, rules = MongoTickets(runtime.dbs, relay), MongoOutages(runtime.dbs), MongoRules(runtime.dbs)
+    calls = CallCounter(outages)
+    deps = IntakeDeps(
+        tickets=tickets, customers=MongoCustomers(runtime.dbs), outages=OutageCache(outages, settings.outage_cache_seconds), calls=calls,
+        numbers=BlockNumbers(runtime.dbs, settings.order_number_block), rules=CachedRules(rules, settings.rules_cache_seconds),
+        metrics=IntakeMetrics(runtime.metrics.registry, settings.service_name), clock=lambda: datetime.now(UTC),
+    )
+    extras = {"relay": relay, "outage_projection": outages, "close_ticket": tickets.close, "mongo": True}
+    return Intake(deps=deps, customers=deps.customers, knowledge=MongoKnowledge(runtime.dbs), rules_admin=rules,
+                  audit=BufferedAudit(runtime.dbs, settings.service_name), hosted=list(settings.hosted_tenants), extras=extras)
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None, *, start_dependencies: bool = True, intake: Intake | None = None) -> FastAPI:
+    """`intake` lets unit tests pass memory fakes; otherwise everything is backed by Mongo and Kafka."""
     runtime = runtime or Runtime.build(settings)
-    return create_http_app(runtime, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies)
+    memory = intake is not None
+    intake = intake or build_intake(settings, runtime)
+    consumer = runtime.consumer(settings.service_name, idempotent=not memory)
+    register_consumers(runtime.broker, consumer, intake, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, group_id=settings.consumer_group)
+    _declare_publishers(runtime)
+    routers = [tickets_router(intake), channels_router(intake), customers_router(intake), knowledge_router(intake), rules_router(intake)]
+    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
+    app.state.intake = intake
+    if not memory:
+        background = Background(intake, settings)
+        runtime.startup_hooks.append(background.prepare)
+        _stop_with_app(app, background)
+    return app
+
+
+PUBLISHED = ("ticket.created.v1", "ticket.linked_to_outage.v1", "ticket.repeat_contact_attached.v1", "ticket.urged.v1", "ticket.closed.v1")
+
+
+def _declare_publishers(runtime: Runtime) -> None:
+    """What the outbox relay publishes, declared so the AsyncAPI document lists it."""
+    for topic in PUBLISHED:
+        spec = spec_for_topic(topic)
+        runtime.broker.publisher(topic, title=f"intake:publish:{topic}", description=spec.model.__doc__ or "", schema=spec.envelope)
+
+
+class Background:
+    """Index creation and default rules at start-up; the relay and the flushers while running."""
+
+    def __init__(self, intake: Intake, settings: Settings) -> None:
+        self.intake = intake
+        self.settings = settings
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    async def prepare(self, runtime: Runtime) -> None:
+        ex = self.intake.extras
+        for tenant in self.intake.hosted:
+            await self.intake.deps.tickets.ensure_indexes(tenant)
+            await self.intake.customers.ensure_indexes(tenant)
+            await ex["outage_projection"].ensure_indexes(tenant)
+            await self.intake.knowledge.ensure_indexes(tenant)
+            await _load_default_rules(self.intake.rules_admin, tenant)
+        await ex["relay"].ensure_indexes()
+        if not self.tasks:
+            ex["relay"].start()
+            self.tasks = [asyncio.create_task(self.intake.audit.run(self.settings.flush_seconds)),
+                          asyncio.create_task(self.intake.deps.calls.run(self.settings.flush_seconds))]
+
+    async def stop(self) -> None:
+        relay: OutboxRelay = self.intake.extras["relay"]
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._drain(relay), timeout=5.0)
+        await relay.stop()
+
+    async def _drain(self, relay: OutboxRelay) -> None:
+        await self.intake.audit.flush()
+        await self.intake.deps.calls.flush()
+        while relay.backlog():
+            await relay.publish_batch()
+        await relay.checkpoint()
+
+
+def _stop_with_app(app: FastAPI, background: Background) -> None:
+    original = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with original(a):
+            try:
+                yield
+            finally:
+                await background.stop()  # before the runtime closes Mongo and the broker
+
+    app.router.lifespan_context = lifespan
+
+
+async def _load_default_rules(rules: MongoRules, tenant: str) -> None:
+    """Shipped defaults go into a tenant that has no version of a table yet (never over an edited one)."""
+    for name, table in default_rules().items():
+        if await rules.latest_version(tenant, name) == 0:
+            effective = datetime.fromisoformat(table["effective_from"])
+            await rules.save(tenant, name, {"name": name, "version": table["version"], "effective_from": effective,
+                                            "effective_to": None, "source": table.get("source", ""), "rows": table["rows"]})
 
 
 def asyncapi(settings: Settings | None = None) -> dict[str, Any]:

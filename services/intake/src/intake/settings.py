@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -14,3 +15,14 @@ class Settings(ServiceSettings):
 
     service_name: str = "intake"
     http_port: int = 8101
+    consumer_group: str = Field(default="intake", min_length=1, max_length=100)
+    # Outbox relay: owner id must be unique per running process (default: host + random suffix).
+    outbox_owner: str | None = Field(default=None, max_length=100)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_checkpoint_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_stale_after_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Caches in front of the database: a call storm must not read the outage table per call.
+    outage_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    rules_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    order_number_block: int = Field(default=200, ge=1, le=100_000)
+    flush_seconds: float = Field(default=0.2, gt=0, le=60)

@@ -6,18 +6,55 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from survey.settings import Settings
 from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
+from survey.adapters.mongo import MongoRules, MongoVisits
+from survey.deps import SurveyDeps, default_table
+from survey.entrypoints import consumers, http, rules_http
+from survey.metrics import SurveyMetrics
+from survey.ports import RuleStore, VisitRepo
+from survey.service import refresh_ratio
+from survey.settings import Settings
 
 TITLE = "95598 回访与调查服务 / Return visit and survey"
-DESCRIPTION = "工单回访与满意度调查。Return visits and satisfaction surveys."
+DESCRIPTION = (
+    "工单办结后按规则安排回访，登记回访结果与满意率；不满意的工单申请重启。"
+    "Return visits scheduled per effective-dated rules after an order closes; results, satisfaction ratio, reopen requests."
+)
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None, *, start_dependencies: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    start_dependencies: bool = True,
+    visits: VisitRepo | None = None,
+    rules: RuleStore | None = None,
+    group_prefix: str = "survey",
+) -> FastAPI:
     runtime = runtime or Runtime.build(settings)
-    return create_http_app(runtime, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies)
+    mongo_visits, mongo_rules = MongoVisits(runtime.dbs), MongoRules(runtime.dbs)
+    deps = SurveyDeps(
+        hosted=list(settings.hosted_tenants), visits=visits or mongo_visits, rules=rules or mongo_rules,
+        publish=runtime.publisher.publish, metrics=SurveyMetrics(runtime.metrics.registry, settings.service_name),
+    )
+
+    async def prepare(rt: Runtime) -> None:
+        for tenant in rt.settings.hosted_tenants:
+            if visits is None:
+                await mongo_visits.ensure_indexes(tenant)
+            if rules is None:
+                await mongo_rules.ensure_indexes(tenant)
+            await deps.rules.ensure_default(default_table(tenant))
+            await refresh_ratio(tenant, repo=deps.visits, metrics=deps.metrics)
+
+    runtime.startup_hooks.append(prepare)
+    consumers.register(runtime, deps, group_prefix=group_prefix)
+    routers = [http.router(deps, runtime.audit), rules_http.router(deps, runtime.audit)]
+    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
+    app.state.deps = deps
+    return app
 
 
 def asyncapi(settings: Settings | None = None) -> dict[str, Any]:

@@ -59,3 +59,7 @@ class ReturnVisitCompletedV1(EventData):
     comment: ShortText | None = Field(default=None, examples=["客户表示抢修人员态度好，来得快"])
     by: ActorId
     at: AwareDatetime
+    reopen_requested: bool = Field(
+        default=False,
+        description="不满意需重启工单; the customer was unsatisfied and the order should be reopened",
+    )

@@ -1,0 +1,272 @@
+"""Intake benchmark: sustained repair-order rate vs raw SecantusDB/tansu, p99 at half load, 50,000-call outage storm.
+
+One run, real processes (tansu + SecantusDB started here, intake under uvicorn in a subprocess):
+1. raw SecantusDB insert_one and raw tansu produce (awaited sends) at the same concurrency;
+2. intake POST /api/v1/tickets creating repair orders with the known-outage check on (an active
+   outage in the projection; callers outside it), closed loop at that concurrency for SUSTAIN s;
+   target: rate ≥ 0.6 × the slower raw rate;
+3. open loop at half the sustained rate for HALF s; latency from the scheduled send; target p99 < 50 ms;
+4. 50,000 repair calls from customers inside one active outage; target ≥ 99.9 % linked and no
+   TicketCreated without outage_id for them (no duplicate dispatch), read back from tansu.
+
+Run: .venv/bin/python bench/intake_bench.py [--storm 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from devstack import processes
+from hotline_contracts import make_event
+from hotline_contracts.events.outage import OutagePublishedV1, OutageScope
+from servicekit.devtoken import ensure_dev_issuer, issue_token
+
+TENANT, PREFIX, CONCURRENCY = "370102", "bench", 32
+SUSTAIN, HALF, RAW_N = 15.0, 10.0, 3000
+NORMAL_CUSTOMERS = 16_000
+OUTAGE_ID, STORM_FEEDER = "TD-370102-BENCH-0001", "10kV-STORM-1"
+RESULT = Path(__file__).parent / "results" / "intake.json"
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(len(s) * p))] * 1000, 2) if s else 0.0
+
+
+def customer(i: int, storm: bool) -> dict:
+    return {"tenant": TENANT, "account_no": f"{(9 if storm else 8)}{i:09d}", "name": "测试客户", "phone": f"139{i:08d}",
+            "address": f"济南市历下区测试路{i}号", "station_code": "GDS-B", "feeder_code": STORM_FEEDER if storm else f"10kV-N-{i % 50}",
+            "ta_code": f"TA-{'S' if storm else 'N'}-{i % 400}", "area_class": "urban", "important": False, "dedicated_transformer": False,
+            "arrears_status": "none"}
+
+
+async def raw_insert_rate(uri: str) -> float:
+    col = AsyncMongoClient(uri)["bench_raw"]["orders"]
+    doc = customer(0, False) | {"summary": "家里没电了" * 10, "outbox": [{"payload": "x" * 900}]}
+    queue = iter(range(RAW_N))
+
+    async def worker() -> None:
+        for _ in queue:
+            await col.insert_one(dict(doc))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return RAW_N / (time.perf_counter() - started)
+
+
+async def raw_produce_rate(bootstrap: str) -> float:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    await producer.start()
+    payload, queue = b"x" * 900, iter(range(RAW_N * 2))
+    await producer.send_and_wait("bench.raw.v1", payload)
+
+    async def worker() -> None:
+        for _ in queue:
+            await producer.send_and_wait("bench.raw.v1", payload)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    rate = RAW_N * 2 / (time.perf_counter() - started)
+    await producer.stop()
+    return rate
+
+
+async def seed(uri: str, storm: int) -> None:
+    col = AsyncMongoClient(uri)[f"{PREFIX}_{TENANT}"]["customers"]
+    await col.create_index([("tenant", 1), ("account_no", 1)], unique=True)
+    docs = [customer(i, False) for i in range(NORMAL_CUSTOMERS)] + [customer(i, True) for i in range(storm)]
+    for start in range(0, len(docs), 1000):
+        await col.insert_many(docs[start : start + 1000], ordered=False)
+
+
+async def publish_outage(bootstrap: str, uri: str) -> None:
+    now = datetime.now(UTC)
+    data = OutagePublishedV1(outage_id=OUTAGE_ID, outage_type="grid_fault", scope=OutageScope(feeder_codes=[STORM_FEEDER]),
+                             planned_start=now - timedelta(minutes=10), planned_end=now + timedelta(hours=4), cause="10kV线路故障跳闸",
+                             reporting_unit=TENANT, affected_customers=50_000, notice_text="线路故障停电", published_by="agent:leader", published_at=now)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    await producer.send_and_wait("outage.published.v1", make_event(data, tenant=TENANT, source="/bench", correlation_id="bench").model_dump_json().encode())
+    await producer.stop()
+    col = AsyncMongoClient(uri)[f"{PREFIX}_{TENANT}"]["active_outages"]
+    async with asyncio.timeout(60):
+        while not await col.find_one({"outage_id": OUTAGE_ID, "state": "active"}):
+            await asyncio.sleep(0.2)
+
+
+def start_intake(tmp: Path, bootstrap: str, uri: str, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, INTAKE_KAFKA_BOOTSTRAP_SERVERS=bootstrap, INTAKE_MONGO_URI=uri, INTAKE_MONGO_DB_PREFIX=PREFIX,
+               INTAKE_HOSTED_TENANTS=json.dumps(["37", TENANT]), INTAKE_AUTH_JWKS_PATH=str(tmp / "jwks.json"), INTAKE_HTTP_PORT=str(port),
+               INTAKE_LOG_LEVEL="WARNING", INTAKE_OUTBOX_OWNER="bench")
+    log = (Path(tempfile.gettempdir()) / "intake-bench-service.log").open("wb")  # kept after the run, for diagnosis
+    return subprocess.Popen([sys.executable, "-m", "intake"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+class Driver:
+    """Sends repair calls with httpx; each account is used once (no repeat contacts)."""
+
+    def __init__(self, client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+        self.client, self.headers = client, headers
+        self.latencies: list[float] = []
+        self.results: list[dict] = []
+        self.errors = 0
+
+    async def call(self, account_no: str, scheduled: float | None = None) -> None:
+        began = scheduled if scheduled is not None else time.perf_counter()
+        body = {"business_type": "fault_repair", "account_no": account_no, "unit": TENANT, "summary": "家里没电了，邻居家也没电"}
+        response = await self.client.post("/api/v1/tickets", json=body, headers=self.headers)
+        self.latencies.append(time.perf_counter() - began)
+        if response.status_code != 201:
+            self.errors += 1
+        else:
+            self.results.append(response.json())
+
+    async def closed_loop(self, accounts: list[str], seconds: float | None = None) -> float:
+        queue, deadline = iter(accounts), time.perf_counter() + (seconds or 1e9)
+
+        async def worker() -> None:
+            for account in queue:
+                if time.perf_counter() > deadline:
+                    return
+                await self.call(account)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return time.perf_counter() - started
+
+    async def open_loop(self, accounts: list[str], rate: float, seconds: float) -> None:
+        started, tasks = time.perf_counter(), []
+        for i, account in enumerate(accounts[: int(rate * seconds)]):
+            due = started + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(self.call(account, scheduled=due)))
+        await asyncio.gather(*tasks)
+
+
+async def created_events(bootstrap: str, want: int) -> dict[str, dict]:
+    consumer = AIOKafkaConsumer("ticket.created.v1", bootstrap_servers=bootstrap, group_id="bench-check", auto_offset_reset="earliest",
+                                fetch_max_wait_ms=10, max_partition_fetch_bytes=8 << 20)
+    await consumer.start()
+    seen: dict[str, dict] = {}
+    try:
+        async with asyncio.timeout(180):
+            while len(seen) < want:
+                for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                    for r in records:
+                        m = json.loads(r.value)
+                        seen[m["data"]["ticket_id"]] = m["data"]
+    except TimeoutError:
+        pass
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def run(storm: int, tmp: Path) -> dict:
+    kport, mport, hport = processes.free_port(), processes.free_port(), processes.free_port()
+    tansu = processes.start_tansu(kport, tmp / "logs")
+    secantus = processes.start_secantus(mport, tmp / "data", tmp / "logs")
+    intake = None
+    try:
+        processes.wait_for_port(tansu, kport)
+        processes.wait_for_port(secantus, mport)
+        bootstrap, uri = f"127.0.0.1:{kport}", processes.mongo_uri(mport)
+        raw_insert, raw_produce = await raw_insert_rate(uri), await raw_produce_rate(bootstrap)
+        await seed(uri, storm)
+        key = ensure_dev_issuer(tmp)
+        intake = start_intake(tmp, bootstrap, uri, hport)
+        headers = {"Authorization": f"Bearer {issue_token(key, subject='bench', tenant='37', roles=['agent'])}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{hport}", timeout=60,
+                                     limits=httpx.Limits(max_connections=CONCURRENCY * 4, keepalive_expiry=2.0)) as client:  # < uvicorn 5 s
+            async with asyncio.timeout(120):
+                while not await _ready(client):
+                    await asyncio.sleep(0.3)
+            await publish_outage(bootstrap, uri)
+            return await measure(client, headers, bootstrap, raw_insert, raw_produce, storm)
+    finally:
+        if intake is not None:
+            os.killpg(intake.pid, 15)
+            intake.wait(20)
+        tansu.stop()
+        secantus.stop()
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    try:
+        return (await client.get("/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def measure(client: httpx.AsyncClient, headers: dict, bootstrap: str, raw_insert: float, raw_produce: float, storm: int) -> dict:
+    normal = [customer(i, False)["account_no"] for i in range(NORMAL_CUSTOMERS)]
+    await Driver(client, headers).closed_loop(normal[:300])  # warm-up: connections, caches, number blocks
+    sustained = Driver(client, headers)
+    elapsed = await sustained.closed_loop(normal[300:], SUSTAIN)
+    rate = len(sustained.results) / elapsed
+    half = Driver(client, headers)
+    await half.open_loop(normal[300 + len(sustained.latencies):], rate / 2, HALF)
+    storm_driver = Driver(client, headers)
+    progress = asyncio.create_task(_progress(storm_driver, storm))
+    storm_seconds = await storm_driver.closed_loop([customer(i, True)["account_no"] for i in range(storm)])
+    progress.cancel()
+    linked = sum(1 for r in storm_driver.results if (r.get("outage") or {}).get("outage_id") == OUTAGE_ID)
+    storm_ids = {r["ticket_id"] for r in storm_driver.results}
+    total = 300 + len(sustained.results) + len(half.results) + len(storm_driver.results)
+    events = await created_events(bootstrap, total)
+    slower = min(raw_insert, raw_produce)
+    return {
+        "concurrency": CONCURRENCY,
+        "raw": {"secantus_insert_one_per_s": round(raw_insert, 1), "tansu_produce_awaited_per_s": round(raw_produce, 1)},
+        "sustained": {"seconds": round(elapsed, 1), "orders": len(sustained.results), "errors": sustained.errors, "orders_per_s": round(rate, 1),
+                      "ratio_vs_slower_raw": round(rate / slower, 3), "target_ratio": 0.6, "p50_ms": pct(sustained.latencies, 0.5),
+                      "p99_ms": pct(sustained.latencies, 0.99)},
+        "half_load": {"rate_per_s": round(rate / 2, 1), "requests": len(half.latencies), "errors": half.errors,
+                      "p50_ms": pct(half.latencies, 0.5), "p99_ms": pct(half.latencies, 0.99), "target_p99_ms": 50},
+        "storm": {"calls": storm, "seconds": round(storm_seconds, 1), "calls_per_s": round(storm / storm_seconds, 1), "errors": storm_driver.errors,
+                  "linked": linked, "linked_share": round(linked / storm, 5) if storm else None, "target_linked_share": 0.999,
+                  "created_events_seen": sum(1 for t in storm_ids if t in events),
+                  "created_without_outage_id": sum(1 for t in storm_ids if t in events and not events[t].get("outage_id")),
+                  "p99_ms": pct(storm_driver.latencies, 0.99)},
+        "events_published_total_seen": len(events), "orders_accepted_total": total,
+    }
+
+
+async def _progress(driver: Driver, total: int) -> None:
+    """Storm progress on stderr every 30 s (the storm runs for minutes on the shared machine)."""
+    started = time.perf_counter()
+    while True:
+        await asyncio.sleep(30)
+        done, elapsed = len(driver.latencies), time.perf_counter() - started
+        print(f"storm: {done}/{total} calls in {elapsed:.0f} s ({done / elapsed:.1f}/s)", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--storm", type=int, default=50_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
+        figures = asyncio.run(run(args.storm, Path(tmp)))
+    figures = {"command": shlex.join([".venv/bin/python", "bench/intake_bench.py", *sys.argv[1:]]),
+               "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), **figures}
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

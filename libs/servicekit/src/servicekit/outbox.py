@@ -1,0 +1,265 @@
+"""Transactional outbox (事务性发件箱): events stored inside the business document, published by a relay.
+
+Persist, then publish, never lose either. A writer puts the document's pending events in an
+`outbox` array of the same document (one atomic insert), then hands them to the relay, which
+publishes them from memory in gathered batches. No write per published event: on SecantusDB an
+update costs as much as an insert, so clearing a flag per document would halve the write rate.
+Instead each relay (owner) writes a checkpoint per tenant and collection about once a second:
+"every document I stamped before `published_before` is published". A relay that dies leaves a
+checkpoint whose heartbeat goes stale; any live relay then republishes that owner's documents
+stamped at or after the checkpoint (at least once: consumers drop duplicates by event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import socket
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hotline_contracts import Envelope
+from servicekit.metrics import StandardMetrics
+from servicekit.mongo import TenantDatabases
+
+log = logging.getLogger(__name__)
+
+CHECKPOINTS = "outbox_checkpoints"
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+def entry_of(envelope: Envelope[Any]) -> dict[str, Any]:
+    """The stored form of one pending event: enough to publish it without the model class."""
+    return {
+        "id": envelope.id,
+        "topic": envelope.data.topic(),
+        "key": envelope.subject or envelope.id,
+        "ce_type": envelope.type,
+        "correlation_id": envelope.correlation_id,
+        "payload": envelope.model_dump_json(),
+    }
+
+
+def broker_sender(broker: Any, metrics: StandardMetrics, service: str) -> Send:
+    """Send one stored entry with the FastStream broker, as `EventPublisher.publish` would."""
+
+    async def send(entry: dict[str, Any]) -> None:
+        await broker.publish(
+            entry["payload"].encode(),
+            topic=entry["topic"],
+            key=entry["key"].encode(),
+            headers={"ce_type": entry["ce_type"], "ce_id": entry["id"], "correlation_id": entry["correlation_id"]},
+            correlation_id=entry["correlation_id"],
+        )
+        metrics.events_published.labels(service, entry["topic"]).inc()
+
+    return send
+
+
+def default_owner(service: str) -> str:
+    return f"{service}-{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Staged:
+    """Events of one document write, from stamping until every one is published."""
+
+    tenant: str
+    collection: str
+    at: datetime
+    entries: list[dict[str, Any]]
+    seq: int = 0
+
+
+@dataclass
+class OutboxRelay:
+    """Publishes staged events, checkpoints progress, and takes over the backlog of dead relays."""
+
+    dbs: TenantDatabases
+    send: Send
+    metrics: StandardMetrics
+    tenants: list[str]
+    owner: str
+    batch_size: int = 500
+    checkpoint_interval: float = 1.0
+    stale_after: float = 30.0
+    max_backoff: float = 5.0
+    clock: Clock = field(default=lambda: datetime.now(UTC))
+    collections: list[str] = field(default_factory=list)
+    _in_flight: dict[int, Staged] = field(default_factory=dict)
+    _queue: deque[Staged] = field(default_factory=deque)
+    _seq: Any = field(default_factory=itertools.count)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _started_at: datetime | None = None
+
+    def register(self, collection: str) -> None:
+        if collection not in self.collections:
+            self.collections.append(collection)
+
+    # -- writer side -------------------------------------------------------------------------
+    def stamp(self, tenant: str, collection: str, doc: dict[str, Any], envelopes: Iterable[Envelope[Any]]) -> Staged:
+        """Put the events into `doc` before it is inserted; call `commit` or `discard` afterwards."""
+        staged = self._stage(tenant, collection, envelopes)
+        doc.update(outbox=staged.entries, outbox_owner=self.owner, outbox_at=staged.at)
+        return staged
+
+    def stamp_append(self, tenant: str, collection: str, envelopes: Iterable[Envelope[Any]]) -> tuple[dict[str, Any], Staged]:
+        """The update operators that append events to an existing document (moved into this owner's range)."""
+        staged = self._stage(tenant, collection, envelopes)
+        update = {"$push": {"outbox": {"$each": staged.entries}}, "$set": {"outbox_owner": self.owner, "outbox_at": staged.at}}
+        return update, staged
+
+    def commit(self, staged: Staged) -> None:
+        """The write is durable: publish its events."""
+        self._in_flight.pop(staged.seq, None)
+        self._queue.append(staged)
+        self._wake.set()
+
+    def discard(self, staged: Staged) -> None:
+        """The write failed: nothing to publish."""
+        self._in_flight.pop(staged.seq, None)
+
+    def _stage(self, tenant: str, collection: str, envelopes: Iterable[Envelope[Any]]) -> Staged:
+        staged = Staged(tenant, collection, self.clock(), [entry_of(e) for e in envelopes], next(self._seq))
+        self._in_flight[staged.seq] = staged
+        return staged
+
+    # -- relay side --------------------------------------------------------------------------
+    async def ensure_indexes(self) -> None:
+        """Startup hook: the recovery query's index, and this owner's first checkpoint."""
+        self._started_at = self._started_at or self.clock()
+        for tenant in self.tenants:
+            db = self.dbs.for_tenant(tenant)
+            for name in self.collections:
+                await db[name].create_index([("tenant", 1), ("outbox_owner", 1), ("outbox_at", 1)])
+            await db[CHECKPOINTS].create_index([("tenant", 1), ("collection", 1), ("heartbeat", 1)])
+        await self.checkpoint()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.owner}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def backlog(self) -> int:
+        return sum(len(s.entries) for s in itertools.chain(self._in_flight.values(), self._queue))
+
+    def watermark(self, tenant: str, collection: str) -> datetime:
+        """Everything this owner stamped before the returned time is published."""
+        pending = [s.at for s in itertools.chain(self._in_flight.values(), self._queue) if (s.tenant, s.collection) == (tenant, collection)]
+        return min(pending, default=self.clock())
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        last_checkpoint = last_recovery = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                published = await self.publish_batch()
+                backoff = 0.1
+                if loop.time() - last_checkpoint >= self.checkpoint_interval:
+                    await self.checkpoint()
+                    last_checkpoint = loop.time()
+                if loop.time() - last_recovery >= self.stale_after / 2:
+                    await self.recover_stale()
+                    last_recovery = loop.time()
+                if not published:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.checkpoint_interval)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - broker or database down: keep everything, retry later
+                log.warning("outbox relay waiting", extra={"error": repr(exc), "backlog": self.backlog()})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+
+    async def publish_batch(self) -> int:
+        """Publish up to `batch_size` events (gathered sends); failed ones go back to the front."""
+        self._update_gauges()
+        batch: list[Staged] = []
+        count = 0
+        while self._queue and count < self.batch_size:
+            staged = self._queue.popleft()
+            batch.append(staged)
+            count += len(staged.entries)
+        if not batch:
+            return 0
+        entries = [(s, e) for s in batch for e in s.entries]
+        results = await asyncio.gather(*(self.send(e) for _, e in entries), return_exceptions=True)
+        failed: dict[int, list[dict[str, Any]]] = {}
+        for (staged, entry), result in zip(entries, results, strict=True):
+            if isinstance(result, BaseException):
+                failed.setdefault(staged.seq, []).append(entry)
+        for staged in reversed(batch):
+            if staged.seq in failed:
+                staged.entries = failed[staged.seq]
+                self._queue.appendleft(staged)
+        self._update_gauges()
+        if failed:
+            first = next(r for r in results if isinstance(r, BaseException))
+            raise RuntimeError(f"{sum(map(len, failed.values()))} of {len(entries)} sends failed") from first
+        return len(entries)
+
+    def _update_gauges(self) -> None:
+        self.metrics.outbox_backlog.set(self.backlog())
+        pending = [s.at for s in itertools.chain(self._in_flight.values(), self._queue)]
+        age = (self.clock() - min(pending)).total_seconds() if pending else 0.0
+        self.metrics.outbox_oldest_age.set(max(age, 0.0))
+
+    async def checkpoint(self) -> None:
+        now = self.clock()
+        for tenant in self.tenants:
+            col = self.dbs.for_tenant(tenant)[CHECKPOINTS]
+            for name in self.collections:
+                await col.update_one(
+                    {"_id": f"{name}:{self.owner}"},
+                    {"$set": {"tenant": tenant, "collection": name, "owner": self.owner,
+                              "published_before": self.watermark(tenant, name), "heartbeat": now}},
+                    upsert=True,
+                )
+
+    async def recover_stale(self) -> int:
+        """Republish the unconfirmed documents of relays whose heartbeat stopped; returns events sent."""
+        sent = 0
+        cutoff = self.clock() - timedelta(seconds=self.stale_after)
+        for tenant in self.tenants:
+            db = self.dbs.for_tenant(tenant)
+            stale = [c async for c in db[CHECKPOINTS].find({"tenant": tenant, "heartbeat": {"$lt": cutoff}})]
+            for cp in stale:
+                if cp["owner"] == self.owner:
+                    continue
+                claimed = await db[CHECKPOINTS].update_one(
+                    {"_id": cp["_id"], "heartbeat": cp["heartbeat"]}, {"$set": {"heartbeat": self.clock(), "recovering_by": self.owner}}
+                )
+                if claimed.modified_count != 1:
+                    continue  # another relay took it
+                sent += await self._republish(tenant, cp)
+                await db[CHECKPOINTS].delete_one({"_id": cp["_id"]})
+        return sent
+
+    async def _republish(self, tenant: str, cp: dict[str, Any]) -> int:
+        col = self.dbs.for_tenant(tenant)[cp["collection"]]
+        query = {"tenant": tenant, "outbox_owner": cp["owner"], "outbox_at": {"$gte": cp["published_before"]}}
+        entries = [e async for doc in col.find(query, {"outbox": 1}) for e in doc.get("outbox", [])]
+        for start in range(0, len(entries), self.batch_size):
+            chunk = entries[start : start + self.batch_size]
+            results = await asyncio.gather(*(self.send(e) for e in chunk), return_exceptions=True)
+            errors = [r for r in results if isinstance(r, BaseException)]
+            if errors:
+                raise RuntimeError("republishing a dead relay's backlog failed") from errors[0]
+        log.info("outbox backlog of a stopped relay republished", extra={"owner": cp["owner"], "events": len(entries)})
+        return len(entries)

@@ -1,0 +1,60 @@
+"""The outbox relay without processes: failed sends stay pending, nothing is published twice, the watermark waits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hotline_contracts import make_event
+from servicekit.metrics import StandardMetrics
+from servicekit.outbox import OutboxRelay
+
+pytestmark = pytest.mark.unit
+
+
+class FlakyBroker:
+    def __init__(self) -> None:
+        self.down = False
+        self.sent: list[str] = []
+
+    async def send(self, entry: dict) -> None:
+        if self.down:
+            raise ConnectionError("broker down")
+        self.sent.append(entry["id"])
+
+
+def relay(broker: FlakyBroker, now: list[datetime]) -> OutboxRelay:
+    return OutboxRelay(dbs=None, send=broker.send, metrics=StandardMetrics.create("t"), tenants=["370102"], owner="o1",  # type: ignore[arg-type]
+                       batch_size=3, clock=lambda: now[0])
+
+
+async def test_events_stamped_into_the_document_are_published_once_after_the_broker_returns(ticket_created) -> None:
+    broker, now = FlakyBroker(), [datetime(2026, 11, 26, tzinfo=UTC)]
+    r = relay(broker, now)
+    docs, ids = [], []
+    for _ in range(5):
+        env = make_event(ticket_created, tenant="370102", source="/t", subject="x")
+        doc: dict = {}
+        r.commit(r.stamp("370102", "tickets", doc, [env]))
+        docs.append(doc)
+        ids.append(env.id)
+    assert all(d["outbox"][0]["id"] == i and d["outbox_owner"] == "o1" for d, i in zip(docs, ids, strict=True))
+    broker.down = True
+    with pytest.raises(RuntimeError):
+        await r.publish_batch()
+    assert r.backlog() == 5 and r.metrics.outbox_backlog._value.get() == 5
+    broker.down = False
+    while r.backlog():
+        await r.publish_batch()
+    assert broker.sent == ids  # each once, in order
+
+
+async def test_watermark_never_passes_a_write_still_in_flight(ticket_created) -> None:
+    broker, now = FlakyBroker(), [datetime(2026, 11, 26, tzinfo=UTC)]
+    r = relay(broker, now)
+    started = r.stamp("370102", "tickets", {}, [make_event(ticket_created, tenant="370102", source="/t")])
+    now[0] += timedelta(seconds=10)
+    assert r.watermark("370102", "tickets") == started.at  # the insert has not returned yet
+    r.discard(started)
+    assert r.watermark("370102", "tickets") == now[0]

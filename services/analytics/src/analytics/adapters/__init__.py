@@ -1,0 +1,1 @@
+"""Storage adapters for analytics: MongoDB and the in-memory fake."""

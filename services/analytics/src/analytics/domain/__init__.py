@@ -1,0 +1,1 @@
+"""Analytics domain: daily aggregates of the ticket lifecycle (工单统计), plain Python."""

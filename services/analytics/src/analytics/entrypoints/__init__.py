@@ -1,0 +1,1 @@
+"""Analytics entrypoints: HTTP reports and Kafka consumers."""

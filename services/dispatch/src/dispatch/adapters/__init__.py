@@ -1,0 +1,1 @@
+"""Adapters: MongoDB and in-memory implementations of the ports."""

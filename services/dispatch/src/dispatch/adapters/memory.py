@@ -1,0 +1,124 @@
+"""In-memory fakes of the ports, shipped with the code for unit tests and benchmarks."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from dispatch.domain.model import DONE_STATES, HistoryEntry, WorkOrder
+from dispatch.ports import DuplicateOrder, StaleOrder
+
+ACTIVE_CREW_STATES = {"dispatched", "accepted", "on_site", "reassigned", "suspended"}
+
+
+class MemoryOrders:
+    def __init__(self) -> None:
+        self.orders: dict[tuple[str, str], WorkOrder] = {}
+
+    async def get(self, tenant: str, ticket_id: str) -> WorkOrder | None:
+        order = self.orders.get((tenant, ticket_id))
+        return copy.deepcopy(order) if order else None
+
+    async def insert(self, order: WorkOrder) -> None:
+        if (order.tenant, order.ticket_id) in self.orders:
+            raise DuplicateOrder(order.ticket_id)
+        self.orders[(order.tenant, order.ticket_id)] = copy.deepcopy(order)
+
+    async def save(self, order: WorkOrder, new_history: list[HistoryEntry]) -> None:
+        stored = self.orders[(order.tenant, order.ticket_id)]
+        if stored.version != order.version:
+            raise StaleOrder(order.ticket_id)
+        order.version += 1
+        self.orders[(order.tenant, order.ticket_id)] = copy.deepcopy(order)
+
+    async def list_open(self, tenant: str) -> list[WorkOrder]:
+        return [copy.deepcopy(o) for (t, _), o in self.orders.items() if t == tenant and o.state not in DONE_STATES]
+
+    async def save_marks(self, tenant: str, marks: dict[str, dict[str, dict]]) -> None:
+        for ticket_id, changed in marks.items():
+            self.orders[(tenant, ticket_id)].marks.update(copy.deepcopy(changed))
+
+    async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]:
+        counts = dict.fromkeys(crew_codes, 0)
+        for (t, _), o in self.orders.items():
+            if t == tenant and o.crew_code in counts and o.state in ACTIVE_CREW_STATES:
+                counts[o.crew_code] += 1
+        return counts
+
+    async def for_handover(self, tenant: str, starts: datetime, ends: datetime, agents: list[str]) -> list[WorkOrder]:
+        return [
+            copy.deepcopy(o) for (t, _), o in self.orders.items()
+            if t == tenant and o.state not in DONE_STATES and (o.first_contact_owner in agents or starts <= o.created_at < ends)
+        ]
+
+
+class MemoryRules:
+    def __init__(self, tables: dict[str, list[dict]] | None = None) -> None:
+        self.versions: dict[tuple[str, str], list[dict]] = {}
+        self.defaults = tables or {}
+
+    async def current(self, tenant: str, name: str, at: datetime) -> dict | None:
+        live = [v for v in self.versions.get((tenant, name), []) if v["effective_from"] <= at
+                and (v.get("effective_to") is None or at < v["effective_to"])]
+        if live:
+            return max(live, key=lambda v: v["version"])
+        if name in self.defaults:
+            return {"tenant": tenant, "name": name, "version": 0, "rows": self.defaults[name], "effective_from": None}
+        return None
+
+    async def active(self, tenant: str, name: str, at: datetime) -> list[dict]:
+        doc = await self.current(tenant, name, at)
+        return doc["rows"] if doc else []
+
+    async def save(self, tenant: str, name: str, rows: list[dict], *, effective_from: datetime, by: str) -> dict:
+        versions = self.versions.setdefault((tenant, name), [])
+        doc = {"tenant": tenant, "name": name, "version": len(versions) + 1, "rows": rows,
+               "effective_from": effective_from, "effective_to": None, "by": by}
+        versions.append(doc)
+        return doc
+
+
+class MemoryCrews:
+    """Crews per station and their roster rows ({crew_code, station_code, starts_at, ends_at})."""
+
+    def __init__(self, crews: list[dict], rosters: list[dict]) -> None:
+        self.crews, self.rosters = crews, rosters
+
+    async def on_duty(self, tenant: str, station_code: str, at: datetime) -> list[str]:
+        return [r["crew_code"] for r in self.rosters
+                if r["tenant"] == tenant and r["station_code"] == station_code and r["starts_at"] <= at < r["ends_at"]]
+
+    async def stations(self, tenant: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for crew in self.crews:
+            if crew["tenant"] == tenant:
+                out.setdefault(crew["station_code"], []).append(crew["code"])
+        return out
+
+
+class MemoryHandovers:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict] = {}
+
+    async def insert(self, record: dict) -> None:
+        self.records[(record["tenant"], record["handover_id"])] = copy.deepcopy(record)
+
+    async def get(self, tenant: str, handover_id: str) -> dict | None:
+        record = self.records.get((tenant, handover_id))
+        return copy.deepcopy(record) if record else None
+
+    async def update(self, tenant: str, handover_id: str, changes: dict) -> None:
+        self.records[(tenant, handover_id)].update(copy.deepcopy(changes))
+
+
+class RecordingPublisher:
+    """Collects published envelopes (unit tests read `.events`)."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+
+    async def __call__(self, envelope) -> None:
+        self.events.append(envelope)
+
+    def of(self, topic: str) -> list:
+        return [e for e in self.events if e.data.topic() == topic]

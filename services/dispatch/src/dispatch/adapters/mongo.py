@@ -1,0 +1,200 @@
+"""MongoDB adapters: work orders, rule tables, crews/rosters and handover records, one database per tenant."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from servicekit.mongo import TenantDatabases
+
+from dispatch.adapters.memory import ACTIVE_CREW_STATES
+from dispatch.domain.model import DONE_STATES, HistoryEntry, Pause, State, WorkOrder
+from dispatch.ports import DuplicateOrder, StaleOrder
+
+ORDERS = "work_orders"
+OPEN = {"$nin": [s.value for s in DONE_STATES]}
+
+
+def to_doc(order: WorkOrder) -> dict[str, Any]:
+    doc = dataclasses.asdict(order)
+    doc["state"] = order.state.value
+    return doc
+
+
+def from_doc(doc: dict[str, Any]) -> WorkOrder:
+    doc = {k: v for k, v in doc.items() if k != "_id"}
+    doc["state"] = State(doc["state"])
+    doc["pauses"] = [Pause(**p) for p in doc.get("pauses", [])]
+    doc["history"] = [HistoryEntry(**h) for h in doc.get("history", [])]
+    return WorkOrder(**doc)
+
+
+class MongoOrders:
+    # Crew choice reads every active order of a station's crews; doing that per new ticket grows with the
+    # backlog (SecantusDB re-checks `$in` per document), so counts are cached briefly and bumped locally.
+    WORKLOAD_CACHE_SECONDS = 5.0
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+        self._workload: dict[tuple[str, tuple[str, ...]], tuple[float, dict[str, int]]] = {}
+
+    def _col(self, tenant: str):
+        return self.dbs.for_tenant(tenant)[ORDERS]
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        col = self._col(tenant)
+        await col.create_index([("tenant", ASCENDING), ("ticket_id", ASCENDING)], unique=True)
+        await col.create_index([("tenant", ASCENDING), ("state", ASCENDING)])
+        await col.create_index([("tenant", ASCENDING), ("crew_code", ASCENDING), ("state", ASCENDING)])
+
+    async def get(self, tenant: str, ticket_id: str) -> WorkOrder | None:
+        doc = await self._col(tenant).find_one({"tenant": tenant, "ticket_id": ticket_id})
+        return from_doc(doc) if doc else None
+
+    async def insert(self, order: WorkOrder) -> None:
+        try:
+            await self._col(order.tenant).insert_one(to_doc(order))
+        except DuplicateKeyError:
+            raise DuplicateOrder(order.ticket_id) from None
+        if order.crew_code:
+            for (tenant, crews), (_, counts) in self._workload.items():
+                if tenant == order.tenant and order.crew_code in crews:
+                    counts[order.crew_code] += 1
+
+    async def save(self, order: WorkOrder, new_history: list[HistoryEntry]) -> None:
+        """Optimistic: only the version read may be replaced; history is only ever appended ($push)."""
+        doc = to_doc(order)
+        doc.pop("history")
+        doc["version"] = order.version + 1
+        result = await self._col(order.tenant).update_one(
+            {"tenant": order.tenant, "ticket_id": order.ticket_id, "version": order.version},
+            {"$set": doc, "$push": {"history": {"$each": [dataclasses.asdict(h) for h in new_history]}}},
+        )
+        if result.matched_count == 0:
+            raise StaleOrder(order.ticket_id)
+        order.version += 1
+
+    async def list_open(self, tenant: str) -> list[WorkOrder]:
+        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN}, {"history": 0})
+        return [from_doc(doc) async for doc in cursor]
+
+    async def save_marks(self, tenant: str, marks: dict[str, dict[str, dict]]) -> None:
+        ops = [
+            UpdateOne({"tenant": tenant, "ticket_id": tid}, {"$set": {f"marks.{clock}": m for clock, m in changed.items()}})
+            for tid, changed in marks.items()
+        ]
+        for i in range(0, len(ops), 500):
+            await self._col(tenant).bulk_write(ops[i : i + 500], ordered=False)
+
+    async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]:
+        """Active orders per crew, at most WORKLOAD_CACHE_SECONDS old (plus this process's own assignments)."""
+        key = (tenant, tuple(sorted(crew_codes)))
+        hit = self._workload.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.WORKLOAD_CACHE_SECONDS:
+            counts = dict.fromkeys(crew_codes, 0)
+            if crew_codes:
+                filt = {"tenant": tenant, "crew_code": {"$in": crew_codes}, "state": {"$in": sorted(ACTIVE_CREW_STATES)}}
+                async for doc in self._col(tenant).find(filt, {"crew_code": 1, "_id": 0}):
+                    counts[doc["crew_code"]] += 1
+            hit = self._workload[key] = (time.monotonic(), counts)
+        return dict(hit[1])
+
+    async def for_handover(self, tenant: str, starts: datetime, ends: datetime, agents: list[str]) -> list[WorkOrder]:
+        who = [{"created_at": {"$gte": starts, "$lt": ends}}] + ([{"first_contact_owner": {"$in": agents}}] if agents else [])
+        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN, "$or": who}, {"history": 0})
+        return [from_doc(doc) async for doc in cursor]
+
+
+class MongoRules:
+    """`rules_<name>`: {tenant, effective_from, effective_to, version, rows}; the newest live version wins."""
+
+    CACHE_SECONDS = 5.0  # routing reads the table for every new ticket; a save here drops the cache
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+        self._cache: dict[tuple[str, str], tuple[float, dict | None]] = {}
+
+    def _col(self, tenant: str, name: str):
+        return self.dbs.for_tenant(tenant)[f"rules_{name}"]
+
+    async def ensure_defaults(self, tenant: str, name: str, rows: list[dict], at: datetime) -> None:
+        col = self._col(tenant, name)
+        await col.create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
+        if await col.count_documents({"tenant": tenant}, limit=1) == 0:
+            try:
+                await col.insert_one({"tenant": tenant, "name": name, "version": 1, "rows": rows,
+                                      "effective_from": datetime(2000, 1, 1, tzinfo=at.tzinfo), "effective_to": None,
+                                      "by": "system:defaults", "saved_at": at})
+            except DuplicateKeyError:
+                pass  # another instance loaded them first
+
+    async def current(self, tenant: str, name: str, at: datetime) -> dict | None:
+        hit = self._cache.get((tenant, name))
+        if hit and time.monotonic() - hit[0] < self.CACHE_SECONDS:
+            return hit[1]
+        filt = {"tenant": tenant, "effective_from": {"$lte": at}, "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
+        doc = await self._col(tenant, name).find_one(filt, {"_id": 0}, sort=[("version", DESCENDING)])
+        self._cache[(tenant, name)] = (time.monotonic(), doc)
+        return doc
+
+    async def active(self, tenant: str, name: str, at: datetime) -> list[dict]:
+        doc = await self.current(tenant, name, at)
+        return doc["rows"] if doc else []
+
+    async def save(self, tenant: str, name: str, rows: list[dict], *, effective_from: datetime, by: str) -> dict:
+        col = self._col(tenant, name)
+        last = await col.find_one({"tenant": tenant}, {"version": 1}, sort=[("version", DESCENDING)])
+        doc = {"tenant": tenant, "name": name, "version": (last["version"] if last else 0) + 1, "rows": rows,
+               "effective_from": effective_from, "effective_to": None, "by": by, "saved_at": datetime.now(effective_from.tzinfo)}
+        await col.insert_one(dict(doc))
+        self._cache.pop((tenant, name), None)
+        return doc
+
+
+class MongoCrews:
+    """Seeded `crews` and `crew_rosters`, read per station; a station's roster is cached for a minute."""
+
+    CACHE_SECONDS = 60.0  # rosters are planned days ahead; every repair order would otherwise re-read them
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+        self._rosters: dict[tuple[str, str], tuple[float, list[dict]]] = {}
+
+    async def on_duty(self, tenant: str, station_code: str, at: datetime) -> list[str]:
+        hit = self._rosters.get((tenant, station_code))
+        if hit is None or time.monotonic() - hit[0] > self.CACHE_SECONDS:
+            filt = {"tenant": tenant, "station_code": station_code, "ends_at": {"$gt": at}}
+            rows = [doc async for doc in self.dbs.for_tenant(tenant)["crew_rosters"].find(filt, {"_id": 0})]
+            hit = self._rosters[(tenant, station_code)] = (time.monotonic(), rows)
+        return [row["crew_code"] for row in hit[1] if row["starts_at"] <= at < row["ends_at"]]
+
+    async def stations(self, tenant: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        async for doc in self.dbs.for_tenant(tenant)["crews"].find({"tenant": tenant}, {"code": 1, "station_code": 1}):
+            out.setdefault(doc["station_code"], []).append(doc["code"])
+        return out
+
+
+class MongoHandovers:
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    def _col(self, tenant: str):
+        return self.dbs.for_tenant(tenant)["shift_handovers"]
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        await self._col(tenant).create_index([("tenant", ASCENDING), ("handover_id", ASCENDING)], unique=True)
+
+    async def insert(self, record: dict) -> None:
+        await self._col(record["tenant"]).insert_one(dict(record))
+
+    async def get(self, tenant: str, handover_id: str) -> dict | None:
+        return await self._col(tenant).find_one({"tenant": tenant, "handover_id": handover_id}, {"_id": 0})
+
+    async def update(self, tenant: str, handover_id: str, changes: dict) -> None:
+        await self._col(tenant).update_one({"tenant": tenant, "handover_id": handover_id}, {"$set": changes})

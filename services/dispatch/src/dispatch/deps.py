@@ -1,0 +1,43 @@
+"""What every dispatch use case is handed: the ports, the clock and the metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dispatch.domain.calendar import BusinessCalendar, parse_overrides
+from dispatch.domain.clocks import ClockRules, clock_rule_from_row
+from dispatch.metrics import DispatchMetrics
+from dispatch.ports import Clock, CrewDirectory, HandoverRepository, OrderRepository, Publish, RuleStore
+
+
+@dataclass
+class Deps:
+    orders: OrderRepository
+    rules: RuleStore
+    crews: CrewDirectory
+    handovers: HandoverRepository
+    publish: Publish
+    clock: Clock
+    metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
+    _calendars: dict[tuple, BusinessCalendar] = field(default_factory=dict)
+    _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)
+
+    async def calendar(self, tenant: str, at: datetime) -> BusinessCalendar:
+        """The tenant's business calendar: the library's holidays plus its override rows (cached per content)."""
+        overrides = parse_overrides(await self.rules.active(tenant, "calendar", at))
+        key = tuple(sorted(overrides.items()))
+        if key not in self._calendars:
+            self._calendars[key] = BusinessCalendar(overrides)
+        return self._calendars[key]
+
+    async def clock_rules(self, tenant: str, at: datetime) -> ClockRules:
+        rows = await self.rules.active(tenant, "timelimits", at)
+        key = tuple(row["id"] + repr(sorted(row.items())) for row in rows)
+        if key not in self._clock_rules:
+            self._clock_rules[key] = ClockRules([clock_rule_from_row(r) for r in rows])
+        return self._clock_rules[key]
+
+    async def warning_table(self, tenant: str, at: datetime) -> dict:
+        rows = await self.rules.active(tenant, "warnings", at)
+        return rows[0] if rows else {"levels": [], "pause_reasons": []}

@@ -1,0 +1,82 @@
+"""Business calendar (工作日历): Chinese public holidays and make-up workdays (调休) plus tenant overrides.
+
+Working time accrues only on working days, all 24 hours of them, so "4 working days" from
+Friday 10:00 ends on Thursday 10:00. Times are epoch seconds; days are China local days
+(UTC+8, no daylight saving since 1991).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import chinese_calendar
+
+DAY = 86_400
+LOCAL_OFFSET = 8 * 3600
+_EPOCH = date(1970, 1, 1)
+
+
+def _library_workday(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # outside the library's years: plain Monday to Friday
+        return day.weekday() < 5
+
+
+class BusinessCalendar:
+    """Working days from `chinesecalendar` with per-tenant overrides ({date: True=workday, False=holiday})."""
+
+    def __init__(self, overrides: dict[date, bool] | None = None, *, first_year: int = 2020, last_year: int = 2030) -> None:
+        self.overrides = dict(overrides or {})
+        self._build(first_year, last_year)
+
+    def _build(self, first_year: int, last_year: int) -> None:
+        self.first_year, self.last_year = first_year, last_year
+        self._base = (date(first_year, 1, 1) - _EPOCH).days
+        days = (date(last_year + 1, 1, 1) - date(first_year, 1, 1)).days
+        self._work: list[bool] = []
+        self._cum: list[int] = [0]  # working days before day i
+        for i in range(days):
+            day = date(first_year, 1, 1) + timedelta(days=i)
+            is_work = self.overrides[day] if day in self.overrides else _library_workday(day)
+            self._work.append(is_work)
+            self._cum.append(self._cum[-1] + is_work)
+        self._work_days = [i for i, w in enumerate(self._work) if w]
+
+    def _index(self, ts: float) -> int:
+        i = int((ts + LOCAL_OFFSET) // DAY) - self._base
+        if not 0 <= i < len(self._work):
+            year = date.fromordinal(_EPOCH.toordinal() + i + self._base).year
+            self._build(min(self.first_year, year), max(self.last_year, year))
+            i = int((ts + LOCAL_OFFSET) // DAY) - self._base
+        return i
+
+    def is_workday(self, day: date) -> bool:
+        i = (day - _EPOCH).days - self._base
+        if 0 <= i < len(self._work):
+            return self._work[i]
+        return self.overrides.get(day, _library_workday(day))
+
+    def working_seconds(self, ts: float) -> float:
+        """Working seconds accrued from the calendar's start up to `ts` (a monotone scale)."""
+        i = self._index(ts)
+        into_day = (ts + LOCAL_OFFSET) - (i + self._base) * DAY
+        return self._cum[i] * DAY + (into_day if self._work[i] else 0.0)
+
+    def at_working_seconds(self, target: float) -> float:
+        """The earliest epoch time whose working-seconds value reaches `target` (inverse of the above)."""
+        full, rest = divmod(target, DAY)
+        k = int(full)
+        while k >= len(self._work_days):
+            self._build(self.first_year, self.last_year + 5)
+        if rest == 0 and k > 0:
+            k, rest = k - 1, DAY  # the end of the k-th working day, not the start of the next
+        day = self._work_days[k]
+        return (day + self._base) * DAY - LOCAL_OFFSET + rest
+
+
+def parse_overrides(rows: list[dict]) -> dict[date, bool]:
+    """Override rows `{date: "YYYY-MM-DD", workday: bool}` from the tenant's calendar table."""
+    return {date.fromisoformat(row["date"]): bool(row["workday"]) for row in rows}
+
+

@@ -1,0 +1,61 @@
+"""Reply audit (回单审核): consistency checks on a unit's or crew's reply before 95598 accepts it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dispatch.domain.model import WorkOrder
+
+REPAIR_REQUIRED = ("cause", "fault_class", "departed_at", "arrived_at", "handler")
+REPLY_REQUIRED = ("content", "outcome", "by")
+
+
+def _time(reply: dict, name: str) -> datetime | None:
+    value = reply.get(name)
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _missing(reply: dict, names: tuple[str, ...]) -> list[str]:
+    return [f"缺少必填项 {n} / required field {n} missing" for n in names if not reply.get(n)]
+
+
+def _times(order: WorkOrder, reply: dict, now: datetime) -> list[str]:
+    reasons = []
+    departed, arrived, restored = (_time(reply, n) for n in ("departed_at", "arrived_at", "restored_at"))
+    if arrived and departed and arrived < departed:
+        reasons.append("到达时间早于出发时间 / arrival before departure")
+    if restored and arrived and restored < arrived:
+        reasons.append("复电时间早于到达时间 / restoration before arrival")
+    for name in ("departed_at", "arrived_at", "restored_at", "customer_contacted_at"):
+        value = _time(reply, name)
+        if value and not order.created_at <= value <= now:
+            reasons.append(f"{name} 不在工单有效期内 / {name} outside the order's life")
+    return reasons
+
+
+def _classification(order: WorkOrder, reply: dict, fit: dict[str, list[str]]) -> list[str]:
+    level1 = (reply.get("fault_class") or {}).get("level1")
+    if level1 is None:
+        return []
+    if reply.get("customer_side_fault") and level1 not in fit.get("$customer_side", [level1]):
+        return ["客户内部故障的分类不符 / classification does not fit a customer-side fault"]
+    allowed = fit.get(order.sub_type or "", [])
+    if allowed and level1 not in allowed:
+        return [f"故障分类“{level1}”与故障类型不符 / classification does not fit the fault type"]
+    return []
+
+
+def audit_reply(order: WorkOrder, now: datetime, fit: dict[str, list[str]]) -> list[str]:
+    """The reasons the reply fails (empty when it passes). `fit`: sub-type → allowed level-1 classes."""
+    reply = order.reply or {}
+    if not reply:
+        return ["未提交回单 / no reply submitted"]
+    if order.business_type == "fault_repair" and reply.get("kind") == "repair":
+        reasons = _missing(reply, REPAIR_REQUIRED)
+        if not reply.get("restored_at") and not reply.get("customer_side_fault"):
+            reasons.append("缺少复电时间 / restoration time missing")
+        return reasons + _times(order, reply, now) + _classification(order, reply, fit)
+    reasons = _missing(reply, REPLY_REQUIRED)
+    if order.business_type == "complaint" and not reply.get("customer_contacted_at"):
+        reasons.append("投诉回单缺少联系客户时间 / complaint reply lacks the customer-contact time")
+    return reasons + _times(order, reply, now)

@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP routers and Kafka consumers (parse → call a use case → map errors)."""

@@ -1,0 +1,27 @@
+"""The periodic time-limit scanner: every hosted tenant, every interval, until cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from servicekit.runtime import Runtime
+
+from dispatch.deps import Deps
+from dispatch.timing import scan_tenant
+
+log = logging.getLogger(__name__)
+
+
+async def run_scanner(runtime: Runtime, deps: Deps, interval: float) -> None:
+    while not runtime.hooks_done:  # indexes and default rules first
+        await asyncio.sleep(0.2)
+    while True:
+        for tenant in runtime.settings.hosted_tenants:
+            try:
+                await scan_tenant(tenant, deps=deps)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one tenant's failure must not stop the others' clocks
+                log.exception("time-limit scan failed", extra={"tenant": tenant})
+        await asyncio.sleep(interval)

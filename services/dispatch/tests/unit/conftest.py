@@ -1,0 +1,41 @@
+"""Fixtures for the dispatch unit tests; the builders live in dispatch_builders.py."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from dispatch_builders import CREWS, ROSTERS, FakeClock, local
+
+from dispatch.domain.calendar import BusinessCalendar
+from dispatch.domain.clocks import ClockRules, clock_rule_from_row
+
+
+@pytest.fixture(scope="session")
+def defaults() -> dict:
+    return json.loads(resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def calendar() -> BusinessCalendar:
+    return BusinessCalendar()
+
+
+@pytest.fixture(scope="session")
+def clock_rules(defaults: dict) -> ClockRules:
+    return ClockRules([clock_rule_from_row(r) for r in defaults["timelimits"]])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(local(2026, 11, 26, 9, 0))
+
+
+@pytest.fixture
+def deps(defaults, clock):
+    from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryRules, RecordingPublisher
+    from dispatch.deps import Deps
+
+    return Deps(orders=MemoryOrders(), rules=MemoryRules({k: v for k, v in defaults.items() if k != "_comment"}),
+                crews=MemoryCrews(CREWS, ROSTERS), handovers=MemoryHandovers(), publish=RecordingPublisher(), clock=clock)

@@ -1,0 +1,1 @@
+"""Adapters: Mongo for production, memory for unit tests."""

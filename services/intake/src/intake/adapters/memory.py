@@ -1,0 +1,168 @@
+"""In-memory fakes of the intake ports, for unit tests (they ship with the code)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from hotline_contracts import Envelope
+from intake.domain.knowledge import Article
+from intake.domain.model import ActiveOutage, Customer, Ticket
+from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
+
+
+def default_rules() -> dict[str, Any]:
+    """The rule tables shipped with the service (data/defaults.json)."""
+    return json.loads(resources.files("intake").joinpath("data/defaults.json").read_text(encoding="utf-8"))
+
+
+class MemoryTickets:
+    def __init__(self) -> None:
+        self.tickets: dict[tuple[str, str], Ticket] = {}
+        self.contacts: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.published: list[Envelope[Any]] = []
+        self.released: set[tuple[str, str]] = set()
+
+    async def insert(self, tenant: str, ticket: Ticket, events: Sequence[Envelope[Any]]) -> None:
+        if ticket.idempotency_key and await self.by_idempotency_key(tenant, ticket.idempotency_key):
+            raise DuplicateIdempotencyKey
+        key = ticket.repeat_key()
+        if key and any(t.repeat_key() == key and (tenant, t.ticket_id) not in self.released for (tn, _), t in self.tickets.items() if tn == tenant):
+            raise DuplicateOpenOrder
+        self.tickets[(tenant, ticket.ticket_id)] = replace(ticket)
+        self.published.extend(events)
+
+    async def get(self, tenant: str, ticket_id: str) -> Ticket | None:
+        found = self.tickets.get((tenant, ticket_id))
+        return replace(found) if found else None
+
+    async def find_open(self, tenant: str, account_no: str, business_type: str) -> Ticket | None:
+        key = f"{account_no}|{business_type}"
+        for (tn, tid), t in self.tickets.items():
+            if tn == tenant and t.repeat_key() == key and (tn, tid) not in self.released:
+                return replace(t)
+        return None
+
+    async def by_idempotency_key(self, tenant: str, key: str) -> Ticket | None:
+        return next((replace(t) for (tn, _), t in self.tickets.items() if tn == tenant and t.idempotency_key == key), None)
+
+    async def attach_contact(self, tenant: str, ticket_id: str, contact: dict[str, Any], events: Sequence[Envelope[Any]]) -> int:
+        ticket = self.tickets[(tenant, ticket_id)]
+        ticket.contact_count += 1
+        self.contacts[(tenant, ticket_id)].append(contact)
+        self.published.extend(events)
+        return ticket.contact_count
+
+    async def release_open_key(self, tenant: str, ticket_id: str) -> None:
+        self.released.add((tenant, ticket_id))
+
+    async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]:
+        found = [t for (tn, _), t in sorted(self.tickets.items()) if tn == tenant]
+        found = [t for t in found if (state is None or t.state == state) and (business_type is None or t.business_type == business_type)]
+        return found[:limit]
+
+    def events_of(self, topic: str) -> list[Envelope[Any]]:
+        return [e for e in self.published if e.data.topic() == topic]
+
+
+class MemoryCustomers:
+    def __init__(self, customers: Sequence[Customer] = ()) -> None:
+        self.customers: dict[tuple[str, str], Customer] = {(c.tenant, c.account_no): c for c in customers}
+        self.updated: dict[tuple[str, str], datetime] = {}
+
+    async def by_account(self, tenant: str, account_no: str) -> Customer | None:
+        return self.customers.get((tenant, account_no))
+
+    async def by_phone(self, tenant: str, phone: str) -> list[Customer]:
+        return [c for (tn, _), c in self.customers.items() if tn == tenant and c.phone == phone]
+
+    async def by_address(self, tenant: str, text: str, limit: int) -> list[Customer]:
+        return [c for (tn, _), c in self.customers.items() if tn == tenant and text in c.address][:limit]
+
+    async def upsert(self, tenant: str, customer: Customer, updated_at: datetime) -> bool:
+        key = (tenant, customer.account_no)
+        if key in self.updated and self.updated[key] > updated_at:
+            return False
+        self.customers[key] = customer
+        self.updated[key] = updated_at
+        return True
+
+    async def route(self, account_no: str) -> str | None:
+        return next((tn for (tn, acc) in self.customers if acc == account_no), None)
+
+
+class MemoryOutages:
+    def __init__(self) -> None:
+        self.outages: dict[tuple[str, str], ActiveOutage] = {}
+        self.calls: dict[tuple[str, str], int] = defaultdict(int)
+
+    async def active(self, tenant: str) -> list[ActiveOutage]:
+        return [o for (tn, _), o in self.outages.items() if tn == tenant]
+
+    async def save(self, tenant: str, outage: ActiveOutage) -> None:
+        self.outages[(tenant, outage.outage_id)] = outage
+
+    async def patch(self, tenant: str, outage_id: str, changes: dict[str, Any]) -> bool:
+        current = self.outages.get((tenant, outage_id))
+        if current is None:
+            return False
+        self.outages[(tenant, outage_id)] = replace(current, **changes)
+        return True
+
+    async def end(self, tenant: str, outage_id: str, state: str, at: datetime) -> None:
+        self.outages.pop((tenant, outage_id), None)
+
+    async def add_calls(self, tenant: str, counts: dict[str, int]) -> None:
+        for outage_id, n in counts.items():
+            self.calls[(tenant, outage_id)] += n
+
+    async def call_count(self, tenant: str, outage_id: str) -> int:
+        return self.calls[(tenant, outage_id)]
+
+
+class MemoryNumbers:
+    def __init__(self) -> None:
+        self.counters: dict[tuple[str, str], int] = defaultdict(int)
+
+    async def next(self, tenant: str, day: str) -> int:
+        self.counters[(tenant, day)] += 1
+        return self.counters[(tenant, day)]
+
+
+class MemoryRules:
+    def __init__(self, overrides: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        self.tables = {name: table["rows"] for name, table in default_rules().items()}
+        self.tables.update(overrides or {})
+        self.versions: dict[str, int] = {}
+
+    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]:
+        return self.tables[name]
+
+    async def current(self, tenant: str, name: str, at: datetime) -> dict[str, Any] | None:
+        return {"name": name, "rows": self.tables[name], "version": self.versions.get(name, 1)} if name in self.tables else None
+
+    async def save(self, tenant: str, name: str, table: dict[str, Any]) -> None:
+        self.tables[name] = table["rows"]
+        self.versions[name] = table["version"]
+
+    async def latest_version(self, tenant: str, name: str) -> int:
+        return self.versions.get(name, 1)
+
+
+class MemoryKnowledge:
+    def __init__(self) -> None:
+        self.articles: dict[tuple[str, str], Article] = {}
+
+    async def save(self, article: Article) -> None:
+        self.articles[(article.tenant, article.article_id)] = article
+
+    async def get(self, tenant: str, article_id: str) -> Article | None:
+        return self.articles.get((tenant, article_id))
+
+    async def candidates(self, tenants: Sequence[str], words: Sequence[str]) -> list[Article]:
+        return [a for (tn, _), a in self.articles.items() if tn in tenants]

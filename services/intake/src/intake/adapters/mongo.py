@@ -1,0 +1,167 @@
+"""Mongo adapters for work orders, order numbers and rule tables (one database per tenant)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from hotline_contracts import Envelope
+from intake.domain.model import Ticket
+from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
+from servicekit.mongo import TenantDatabases
+from servicekit.outbox import OutboxRelay
+
+TICKETS = "tickets"
+COUNTERS = "order_counters"
+_TICKET_FIELDS = {f.name for f in fields(Ticket)}
+
+
+def ticket_doc(ticket: Ticket) -> dict[str, Any]:
+    doc = asdict(ticket)
+    key = ticket.repeat_key()
+    if key:
+        doc["open_key"] = key  # partial unique index: one open order per customer and type
+    if not ticket.idempotency_key:
+        doc.pop("idempotency_key")
+    return doc
+
+
+def ticket_of(doc: dict[str, Any]) -> Ticket:
+    return Ticket(**{k: v for k, v in doc.items() if k in _TICKET_FIELDS})
+
+
+class MongoTickets:
+    """工单库: the order document also carries its pending events (outbox)."""
+
+    def __init__(self, dbs: TenantDatabases, outbox: OutboxRelay) -> None:
+        self.dbs = dbs
+        self.outbox = outbox
+        outbox.register(TICKETS)
+
+    def _col(self, tenant: str) -> Any:
+        return self.dbs.for_tenant(tenant)[TICKETS]
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        col = self._col(tenant)
+        await col.create_index([("tenant", 1), ("ticket_id", 1)], unique=True)
+        await col.create_index([("tenant", 1), ("open_key", 1)], unique=True, partialFilterExpression={"open_key": {"$exists": True}})
+        await col.create_index(
+            [("tenant", 1), ("idempotency_key", 1)], unique=True, partialFilterExpression={"idempotency_key": {"$exists": True}}
+        )
+
+    async def insert(self, tenant: str, ticket: Ticket, events: Sequence[Envelope[Any]]) -> None:
+        doc = ticket_doc(ticket)
+        staged = self.outbox.stamp(tenant, TICKETS, doc, events)
+        try:
+            await self._col(tenant).insert_one(doc)
+        except DuplicateKeyError as exc:
+            self.outbox.discard(staged)
+            if "idempotency_key" in str(exc.details or exc):
+                raise DuplicateIdempotencyKey from exc
+            if "open_key" in str(exc.details or exc):
+                raise DuplicateOpenOrder from exc
+            raise
+        except BaseException:
+            self.outbox.discard(staged)
+            raise
+        self.outbox.commit(staged)
+
+    async def get(self, tenant: str, ticket_id: str) -> Ticket | None:
+        doc = await self._col(tenant).find_one({"tenant": tenant, "ticket_id": ticket_id})
+        return ticket_of(doc) if doc else None
+
+    async def find_open(self, tenant: str, account_no: str, business_type: str) -> Ticket | None:
+        doc = await self._col(tenant).find_one({"tenant": tenant, "open_key": f"{account_no}|{business_type}"})
+        return ticket_of(doc) if doc else None
+
+    async def by_idempotency_key(self, tenant: str, key: str) -> Ticket | None:
+        doc = await self._col(tenant).find_one({"tenant": tenant, "idempotency_key": key})
+        return ticket_of(doc) if doc else None
+
+    async def attach_contact(self, tenant: str, ticket_id: str, contact: dict[str, Any], events: Sequence[Envelope[Any]]) -> int:
+        update, staged = self.outbox.stamp_append(tenant, TICKETS, events)
+        update["$push"]["contacts"] = contact
+        update["$inc"] = {"contact_count": 1}
+        try:
+            await self._col(tenant).update_one({"tenant": tenant, "ticket_id": ticket_id}, update)
+        except BaseException:
+            self.outbox.discard(staged)
+            raise
+        self.outbox.commit(staged)
+        doc = await self._col(tenant).find_one({"tenant": tenant, "ticket_id": ticket_id}, {"contact_count": 1})
+        return int(doc["contact_count"]) if doc else 0
+
+    async def release_open_key(self, tenant: str, ticket_id: str) -> None:
+        await self._col(tenant).update_one({"tenant": tenant, "ticket_id": ticket_id}, {"$unset": {"open_key": ""}})
+
+    async def close(self, tenant: str, ticket_id: str) -> None:
+        """Closed elsewhere (dispatch): the order stops absorbing repeat contacts."""
+        await self._col(tenant).update_one({"tenant": tenant, "ticket_id": ticket_id}, {"$set": {"state": "closed"}, "$unset": {"open_key": ""}})
+
+    async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]:
+        query: dict[str, Any] = {"tenant": tenant}
+        if state:
+            query["state"] = state
+        if business_type:
+            query["business_type"] = business_type
+        cursor = self._col(tenant).find(query, {"outbox": 0, "contacts": 0}).sort("ticket_id", -1).limit(limit)
+        return [ticket_of(d) async for d in cursor]
+
+
+class BlockNumbers:
+    """Order numbers allocated in blocks per process: one counter write per block, not per order."""
+
+    def __init__(self, dbs: TenantDatabases, block: int) -> None:
+        self.dbs = dbs
+        self.block = block
+        self._ranges: dict[tuple[str, str], tuple[int, int]] = {}
+        self._lock = asyncio.Lock()
+
+    async def next(self, tenant: str, day: str) -> int:
+        async with self._lock:
+            nxt, end = self._ranges.get((tenant, day), (1, 0))
+            if nxt > end:
+                end = await self._reserve(tenant, day)
+                nxt = end - self.block + 1
+            self._ranges[(tenant, day)] = (nxt + 1, end)
+            return nxt
+
+    async def _reserve(self, tenant: str, day: str) -> int:
+        col = self.dbs.for_tenant(tenant)[COUNTERS]
+        key = f"{tenant}:{day}"
+        # update_one then read: find_one_and_update scans the whole collection on SecantusDB.
+        await col.update_one({"_id": key}, {"$inc": {"last": self.block}, "$set": {"tenant": tenant}}, upsert=True)
+        doc = await col.find_one({"_id": key})
+        return int(doc["last"])
+
+
+class MongoRules:
+    """Effective-dated rule tables `rules_<name>`: the row set in force at a time, highest version first."""
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]:
+        table = await self.current(tenant, name, at)
+        return table["rows"] if table else []
+
+    async def current(self, tenant: str, name: str, at: datetime) -> dict[str, Any] | None:
+        query = {"tenant": tenant, "effective_from": {"$lte": at}, "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
+        cursor = self.dbs.for_tenant(tenant)[f"rules_{name}"].find(query, {"_id": 0}).sort("version", -1).limit(1)
+        found = [d async for d in cursor]
+        return found[0] if found else None
+
+    async def save(self, tenant: str, name: str, table: dict[str, Any]) -> None:
+        col = self.dbs.for_tenant(tenant)[f"rules_{name}"]
+        await col.create_index([("tenant", 1), ("version", 1)], unique=True)
+        await col.insert_one({**table, "tenant": tenant})
+
+    async def latest_version(self, tenant: str, name: str) -> int:
+        cursor = self.dbs.for_tenant(tenant)[f"rules_{name}"].find({"tenant": tenant}, {"version": 1}).sort("version", -1).limit(1)
+        found = [d async for d in cursor]
+        return int(found[0]["version"]) if found else 0

@@ -1,0 +1,136 @@
+"""Mongo adapters for the customer registry, the active-outage projection and the knowledge base."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from intake.domain.knowledge import Article
+from intake.domain.model import ActiveOutage, Customer
+from servicekit.mongo import TenantDatabases
+
+CUSTOMERS = "customers"
+ROUTES = "account_routes"
+OUTAGES = "active_outages"
+ARTICLES = "kb_articles"
+_CUSTOMER_FIELDS = {f.name for f in fields(Customer)}
+_OUTAGE_FIELDS = {f.name for f in fields(ActiveOutage)}
+_ARTICLE_FIELDS = {f.name for f in fields(Article)}
+
+
+def customer_of(doc: dict[str, Any]) -> Customer:
+    return Customer(**{k: v for k, v in doc.items() if k in _CUSTOMER_FIELDS})
+
+
+class MongoCustomers:
+    """客户档案库: the seeded `customers` collection plus a platform routing table (account → tenant, no personal data)."""
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        col = self.dbs.for_tenant(tenant)[CUSTOMERS]
+        await col.create_index([("tenant", 1), ("account_no", 1)], unique=True)
+        await col.create_index([("tenant", 1), ("phone", 1)])
+
+    async def by_account(self, tenant: str, account_no: str) -> Customer | None:
+        doc = await self.dbs.for_tenant(tenant)[CUSTOMERS].find_one({"tenant": tenant, "account_no": account_no})
+        return customer_of(doc) if doc else None
+
+    async def by_phone(self, tenant: str, phone: str) -> list[Customer]:
+        cursor = self.dbs.for_tenant(tenant)[CUSTOMERS].find({"tenant": tenant, "phone": phone}).limit(20)
+        return [customer_of(d) async for d in cursor]
+
+    async def by_address(self, tenant: str, text: str, limit: int) -> list[Customer]:
+        query = {"tenant": tenant, "address": {"$regex": re.escape(text)}}
+        return [customer_of(d) async for d in self.dbs.for_tenant(tenant)[CUSTOMERS].find(query).limit(limit)]
+
+    async def upsert(self, tenant: str, customer: Customer, updated_at: datetime) -> bool:
+        col = self.dbs.for_tenant(tenant)[CUSTOMERS]
+        current = await col.find_one({"tenant": tenant, "account_no": customer.account_no}, {"updated_at": 1})
+        if current and current.get("updated_at") and current["updated_at"] > updated_at:
+            return False  # an older record arriving late never overwrites a newer one
+        await col.update_one(
+            {"tenant": tenant, "account_no": customer.account_no}, {"$set": {**asdict(customer), "updated_at": updated_at}}, upsert=True
+        )
+        await self.dbs.platform()[ROUTES].update_one({"_id": customer.account_no}, {"$set": {"tenant": tenant}}, upsert=True)
+        return True
+
+    async def route(self, account_no: str) -> str | None:
+        doc = await self.dbs.platform()[ROUTES].find_one({"_id": account_no})
+        return doc["tenant"] if doc else None
+
+
+class MongoOutages:
+    """在途停电投影: what outage-notice published, kept by intake for the known-outage check."""
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    def _col(self, tenant: str) -> Any:
+        return self.dbs.for_tenant(tenant)[OUTAGES]
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        await self._col(tenant).create_index([("tenant", 1), ("outage_id", 1)], unique=True)
+        await self._col(tenant).create_index([("tenant", 1), ("state", 1)])
+
+    async def active(self, tenant: str) -> list[ActiveOutage]:
+        cursor = self._col(tenant).find({"tenant": tenant, "state": "active"})
+        return [self._outage(d) async for d in cursor]
+
+    @staticmethod
+    def _outage(doc: dict[str, Any]) -> ActiveOutage:
+        values = {k: v for k, v in doc.items() if k in _OUTAGE_FIELDS}
+        for name in ("station_codes", "feeder_codes", "ta_codes"):
+            values[name] = tuple(values.get(name) or ())
+        return ActiveOutage(**values)
+
+    async def save(self, tenant: str, outage: ActiveOutage) -> None:
+        doc = {**asdict(outage), "state": "active"}
+        await self._col(tenant).update_one({"tenant": tenant, "outage_id": outage.outage_id}, {"$set": doc, "$setOnInsert": {"call_count": 0}}, upsert=True)
+
+    async def patch(self, tenant: str, outage_id: str, changes: dict[str, Any]) -> bool:
+        values = {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
+        result = await self._col(tenant).update_one({"tenant": tenant, "outage_id": outage_id, "state": "active"}, {"$set": values})
+        return result.matched_count == 1
+
+    async def end(self, tenant: str, outage_id: str, state: str, at: datetime) -> None:
+        await self._col(tenant).update_one({"tenant": tenant, "outage_id": outage_id}, {"$set": {"state": state, "ended_at": at}})
+
+    async def add_calls(self, tenant: str, counts: dict[str, int]) -> None:
+        for outage_id, n in counts.items():
+            await self._col(tenant).update_one({"tenant": tenant, "outage_id": outage_id}, {"$inc": {"call_count": n}})
+
+    async def call_count(self, tenant: str, outage_id: str) -> int:
+        doc = await self._col(tenant).find_one({"tenant": tenant, "outage_id": outage_id}, {"call_count": 1})
+        return int(doc.get("call_count", 0)) if doc else 0
+
+
+class MongoKnowledge:
+    """知识库: one document per article version; `words` (jieba) is a multikey index for search."""
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        col = self.dbs.for_tenant(tenant)[ARTICLES]
+        await col.create_index([("tenant", 1), ("article_id", 1), ("version", 1)], unique=True)
+        await col.create_index([("tenant", 1), ("words", 1)])
+
+    async def save(self, article: Article) -> None:
+        await self.dbs.for_tenant(article.tenant)[ARTICLES].insert_one({**asdict(article), "words": article.words()})
+
+    async def get(self, tenant: str, article_id: str) -> Article | None:
+        cursor = self.dbs.for_tenant(tenant)[ARTICLES].find({"tenant": tenant, "article_id": article_id}).sort("version", -1).limit(1)
+        found = [d async for d in cursor]
+        return Article(**{k: v for k, v in found[0].items() if k in _ARTICLE_FIELDS}) if found else None
+
+    async def candidates(self, tenants: Sequence[str], words: Sequence[str]) -> list[Article]:
+        out = []
+        for tenant in tenants:
+            cursor = self.dbs.for_tenant(tenant)[ARTICLES].find({"tenant": tenant, "words": {"$in": list(words)}}).limit(200)
+            out += [Article(**{k: v for k, v in d.items() if k in _ARTICLE_FIELDS}) async for d in cursor]
+        return out

@@ -1,0 +1,1 @@
+"""Intake domain (受理): plain dataclasses and pure functions."""

@@ -1,0 +1,81 @@
+"""Business types, sub-types and their required fields, per tenant (业务类型配置); rows come from a rule table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from intake.domain.model import Contact
+
+# Field names a rule row may require, with how the caller is told about a missing one.
+REQUIRABLE: dict[str, tuple[str, str]] = {
+    "summary": ("请填写诉求内容", "summary is required"),
+    "sub_type": ("请选择业务子类", "sub_type is required"),
+    "account_no": ("请提供户号", "account number is required"),
+    "contact_phone": ("请提供联系电话", "contact phone is required"),
+    "address_text": ("请提供地址", "address is required"),
+    "location": ("请提供户号或地址", "account number or address is required"),
+    "attachment_ref": ("请提供附件编号", "attachment reference is required"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One field-level problem, in both languages (the edge turns it into a 422)."""
+
+    loc: str
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """One business type: its sub-types and the fields a contact of this type must carry."""
+
+    business_type: str
+    name_zh: str
+    sub_types: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+class Catalog:
+    """The effective business-type table of one tenant."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.types = {
+            r["business_type"]: TypeRule(r["business_type"], r.get("name_zh", ""), tuple(r.get("sub_types", ())), tuple(r.get("required", ())))
+            for r in rows
+        }
+
+    def check(self, contact: Contact) -> list[Problem]:
+        rule = self.types.get(contact.business_type)
+        if rule is None:
+            return [Problem("body.business_type", "本单位未开通该业务类型", f"business type {contact.business_type!r} is not configured")]
+        problems = [Problem(f"body.{name}", *REQUIRABLE[name]) for name in rule.required if not contact.has(name)]
+        if contact.sub_type and rule.sub_types and contact.sub_type not in rule.sub_types:
+            problems.append(
+                Problem("body.sub_type", f"业务子类无效，可选：{'、'.join(rule.sub_types)}", f"unknown sub_type, one of {list(rule.sub_types)}")
+            )
+        return problems
+
+
+def validate_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Refuse a business-type table that names unknown required fields or repeats a type."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        bt = row.get("business_type")
+        if not isinstance(bt, str) or bt in seen:
+            problems.append(Problem(f"body.rows.{i}.business_type", "业务类型缺失或重复", "business type missing or repeated"))
+        seen.add(str(bt))
+        unknown = [f for f in row.get("required", []) if f not in REQUIRABLE]
+        if unknown:
+            problems.append(Problem(f"body.rows.{i}.required", f"未知的必填字段：{unknown}", f"unknown required fields: {unknown}"))
+    return problems
+
+
+def repeat_window_hours(rows: Sequence[Mapping[str, Any]], business_type: str) -> float:
+    """The repeat-call window for a type: its own row, else the "*" row (重复来电判定时长)."""
+    by_type = {r.get("business_type"): float(r["window_hours"]) for r in rows if "window_hours" in r}
+    return by_type.get(business_type, by_type.get("*", 0.0))

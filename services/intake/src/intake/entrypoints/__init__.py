@@ -1,0 +1,1 @@
+"""HTTP routes and Kafka consumers: parse → call a use case → map errors."""

@@ -1,0 +1,69 @@
+"""Ticket API (工单受理接口): agent/CTI entry, single read, masked list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse
+
+from intake.domain.model import Contact, IntakeResult
+from intake.entrypoints.schemas import TicketIn, TicketListItem, TicketOut
+from intake.entrypoints.submit import owner_of, submit, ticket_out
+from intake.wiring import Intake
+from servicekit.access import authorize
+from servicekit.auth import Principal, current_principal
+from servicekit.errors import not_found
+from servicekit.masking import mask_address, mask_phone
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128, description="客户端重试幂等键; retry-safe key")]
+_RESPONSES = {200: {"description": "重复来电或重试：返回已有工单 / repeat contact or retried request"}}
+
+
+def tickets_router(intake: Intake) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/tickets", tags=["工单 tickets"])
+
+    @router.post("", status_code=201, response_model=TicketOut, responses=_RESPONSES, summary="受理 / accept a contact as a work order")
+    async def create(body: TicketIn, principal: Principal = Depends(current_principal), idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        contact = Contact(
+            channel=body.channel.value, business_type=body.business_type.value, summary=body.summary, owner=owner_of(principal),
+            sub_type=body.sub_type, account_no=body.account_no, contact_phone=body.contact_phone, address_text=body.address_text,
+            unit=body.unit, urgency=body.urgency.value, kb_article_id=body.kb_article_id,
+            resolved_at_first_contact=body.resolved_at_first_contact, attachment_ref=body.attachment_ref, idempotency_key=idempotency_key,
+        )
+        return await submit(intake, principal, contact, unit=body.unit)
+
+    @router.get("/{ticket_id}", response_model=TicketOut, summary="查看工单 / read one order (unmasked for authorised users)")
+    async def read(ticket_id: str, principal: Principal = Depends(current_principal)) -> TicketOut:
+        tenant = ticket_id.split("-", 1)[0]
+        if tenant not in intake.hosted:
+            raise not_found("工单", "ticket")
+        authorize(principal, "ticket.read", tenant)
+        ticket = await intake.deps.tickets.get(tenant, ticket_id)
+        if ticket is None:
+            raise not_found("工单", "ticket")
+        return ticket_out(IntakeResult(ticket, created=False))
+
+    @router.get("", response_model=list[TicketListItem], summary="工单列表（脱敏） / list orders, phone and address masked")
+    async def list_tickets(
+        principal: Principal = Depends(current_principal),
+        unit: Annotated[str | None, Query(pattern=r"^\d{2}(\d{2}(\d{2})?)?$")] = None,
+        state: Annotated[str | None, Query(max_length=32)] = None,
+        business_type: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[TicketListItem]:
+        tenant = unit or principal.tenant
+        if tenant not in intake.hosted:
+            raise not_found("单位", "unit")
+        authorize(principal, "ticket.read", tenant)
+        found = await intake.deps.tickets.list(tenant, state=state, business_type=business_type, limit=limit)
+        return [
+            TicketListItem(
+                ticket_id=t.ticket_id, tenant=t.tenant, business_type=t.business_type, sub_type=t.sub_type, channel=t.channel,
+                state=t.state, accepted_at=t.accepted_at, account_no=t.account_no, contact_phone=mask_phone(t.contact_phone),
+                address_text=mask_address(t.address_text), outage_id=t.outage_id, contact_count=t.contact_count,
+            )
+            for t in found
+        ]
+
+    return router

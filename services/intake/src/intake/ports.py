@@ -1,0 +1,82 @@
+"""What the intake use cases need from the outside world (受理服务端口)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from hotline_contracts import Envelope
+from intake.domain.knowledge import Article
+from intake.domain.model import ActiveOutage, Customer, Ticket
+
+
+class DuplicateOpenOrder(Exception):
+    """An open order for the same customer and type exists (the unique open key refused the insert)."""
+
+
+class DuplicateIdempotencyKey(Exception):
+    """The caller already created an order with this Idempotency-Key."""
+
+
+class TicketRepository(Protocol):
+    async def insert(self, tenant: str, ticket: Ticket, events: Sequence[Envelope[Any]]) -> None:
+        """Store the order and its pending events atomically; raise DuplicateOpenOrder / DuplicateIdempotencyKey."""
+
+    async def get(self, tenant: str, ticket_id: str) -> Ticket | None: ...
+
+    async def find_open(self, tenant: str, account_no: str, business_type: str) -> Ticket | None: ...
+
+    async def by_idempotency_key(self, tenant: str, key: str) -> Ticket | None: ...
+
+    async def attach_contact(self, tenant: str, ticket_id: str, contact: dict[str, Any], events: Sequence[Envelope[Any]]) -> int:
+        """Record a repeat contact (and its events); returns the order's contact count."""
+
+    async def release_open_key(self, tenant: str, ticket_id: str) -> None:
+        """The order no longer blocks a new one (closed, or older than the repeat window)."""
+
+    async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]: ...
+
+
+class CustomerDirectory(Protocol):
+    async def by_account(self, tenant: str, account_no: str) -> Customer | None: ...
+
+    async def by_phone(self, tenant: str, phone: str) -> list[Customer]: ...
+
+    async def by_address(self, tenant: str, text: str, limit: int) -> list[Customer]: ...
+
+    async def upsert(self, tenant: str, customer: Customer, updated_at: datetime) -> bool:
+        """Store unless a newer record is already there; True when stored."""
+
+    async def route(self, account_no: str) -> str | None:
+        """The tenant an account belongs to (platform routing table), if known."""
+
+
+class OutageProjection(Protocol):
+    async def active(self, tenant: str) -> list[ActiveOutage]: ...
+
+    async def save(self, tenant: str, outage: ActiveOutage) -> None: ...
+
+    async def patch(self, tenant: str, outage_id: str, changes: dict[str, Any]) -> bool: ...
+
+    async def end(self, tenant: str, outage_id: str, state: str, at: datetime) -> None: ...
+
+    async def add_calls(self, tenant: str, counts: dict[str, int]) -> None: ...
+
+    async def call_count(self, tenant: str, outage_id: str) -> int: ...
+
+
+class OrderNumbers(Protocol):
+    async def next(self, tenant: str, day: str) -> int: ...
+
+
+class RuleStore(Protocol):
+    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]: ...
+
+
+class KnowledgeStore(Protocol):
+    async def save(self, article: Article) -> None: ...
+
+    async def get(self, tenant: str, article_id: str) -> Article | None: ...
+
+    async def candidates(self, tenants: Sequence[str], words: Sequence[str]) -> list[Article]: ...

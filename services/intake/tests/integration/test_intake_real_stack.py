@@ -1,0 +1,92 @@
+"""Intake on real tansu and SecantusDB: orders published through the outbox, outage link, repeat, retries, broker outage."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from devstack import processes
+from hotline_contracts import make_event
+from hotline_contracts.events.outage import OutagePublishedV1, OutageScope
+from servicekit.devtoken import ensure_dev_issuer, issue_token
+
+from intake_fixtures import IN_OUTAGE, NORMAL
+from intake_support import read_topic, running, seed_customers, settings_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def agent(tmp_path: Path) -> dict[str, str]:
+    key = ensure_dev_issuer(tmp_path)
+    return {"Authorization": f"Bearer {issue_token(key, subject='zhangsan', tenant='37', roles=['agent'])}"}
+
+
+def outage_event(outage_id: str) -> bytes:
+    now = datetime.now(UTC)
+    data = OutagePublishedV1(
+        outage_id=outage_id, outage_type="grid_fault", scope=OutageScope(ta_codes=[IN_OUTAGE.ta_code]), planned_start=now - timedelta(minutes=5),
+        planned_end=now + timedelta(hours=2), cause="10kV线路故障", reporting_unit="370102", affected_customers=300,
+        notice_text="线路故障停电", published_by="agent:leader", published_at=now,
+    )
+    return make_event(data, tenant="370102", source="/hotline/outage-notice", correlation_id="c").model_dump_json().encode()
+
+
+async def test_orders_flow_through_the_outbox_and_outage_calls_are_linked(tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name) -> None:
+    prefix = f"t{unique_name}"
+    await seed_customers(mongo_uri, prefix, [NORMAL, IN_OUTAGE])
+    outage_id = f"TD-{unique_name}"
+    async with running(settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix, outage_cache_seconds=0.0)) as (client, app):
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        await producer.start()
+        await producer.send_and_wait("outage.published.v1", outage_event(outage_id))
+        await producer.stop()
+        summary = f"没电 {unique_name}"
+        body = {"business_type": "fault_repair", "account_no": IN_OUTAGE.account_no, "summary": summary}
+        projection = app.state.runtime.dbs.for_tenant("370102")["active_outages"]
+        async with asyncio.timeout(30):  # the projection is fed by the consumer: wait until it has the outage
+            while not await projection.find_one({"outage_id": outage_id, "state": "active"}):
+                await asyncio.sleep(0.2)
+        response = await client.post("/api/v1/tickets", json=body, headers={**agent, "Idempotency-Key": f"k-{unique_name}"})
+        linked = response.json()
+        assert linked["outage"]["outage_id"] == outage_id and linked["dispatch_requested"] is False
+        normal = await client.post("/api/v1/tickets", json={**body, "account_no": NORMAL.account_no}, headers=agent)
+        repeat = await client.post("/api/v1/tickets", json={**body, "account_no": NORMAL.account_no}, headers=agent)
+        assert normal.status_code == 201 and repeat.status_code == 200 and repeat.json()["ticket_id"] == normal.json()["ticket_id"]
+        retried = await client.post("/api/v1/tickets", json=body, headers={**agent, "Idempotency-Key": f"k-{unique_name}"})
+        assert retried.status_code == 200 and retried.json()["ticket_id"] == linked["ticket_id"] and retried.json()["replayed"]
+        assert retried.json()["outage"]["outage_id"] == outage_id
+        created = await read_topic(kafka_bootstrap, "ticket.created.v1", f"g-{unique_name}", 2, lambda m: m["data"]["summary"] == summary)
+    by_ticket = {m["data"]["ticket_id"]: m["data"] for m in created}
+    assert len(created) == len({m["id"] for m in created}) == 2
+    assert by_ticket[linked["ticket_id"]]["outage_id"] == outage_id and by_ticket[normal.json()["ticket_id"]]["outage_id"] is None
+
+
+async def test_orders_accepted_while_the_broker_is_down_are_published_once_after_it_returns(tmp_path, agent, mongo_uri, unique_name) -> None:
+    prefix = f"t{unique_name}"
+    customers = [NORMAL.__class__(**{**NORMAL.__dict__, "account_no": f"37010210{i:02d}"}) for i in range(12)]
+    await seed_customers(mongo_uri, prefix, customers)
+    port = processes.free_port()  # nothing listens here yet: the broker is "down"
+    settings = settings_for(tmp_path, f"127.0.0.1:{port}", mongo_uri, prefix)
+    async with running(settings, wait_ready=False) as (client, app):
+        accepted = []
+        for c in customers:
+            r = await client.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": c.account_no, "summary": "停电"}, headers=agent)
+            assert r.status_code == 201, r.text
+            accepted.append(r.json()["ticket_id"])
+        stored = await app.state.runtime.dbs.for_tenant("370102")["tickets"].count_documents({"tenant": "370102"})
+        assert stored == 12 and app.state.intake.extras["relay"].backlog() == 12
+        broker = processes.start_tansu(port, tmp_path / "logs")
+        try:
+            processes.wait_for_port(broker, port)
+            async with asyncio.timeout(60):
+                while app.state.intake.extras["relay"].backlog():
+                    await asyncio.sleep(0.2)
+            seen = await read_topic(f"127.0.0.1:{port}", "ticket.created.v1", f"g-{unique_name}", 12, lambda m: True)
+        finally:
+            broker.stop()
+    assert sorted(m["data"]["ticket_id"] for m in seen) == sorted(accepted)  # all of them, none twice

@@ -1,0 +1,1 @@
+"""Adapters of the outage-notice ports: Mongo, in-memory fakes, gateways."""

@@ -1,0 +1,165 @@
+"""In-memory fakes of the ports, for unit tests (they keep the same guarantees: unique notices, seq checks)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from servicekit.errors import conflict
+
+from outage_notice.domain.lookup import Place
+from outage_notice.domain.notices import Notice, Recipient
+from outage_notice.domain.outage import CURRENT_STATES, Outage, Revision, Scope
+from outage_notice.ports import Delivery
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class MemoryOutages:
+    outages: dict[tuple[str, str], Outage] = field(default_factory=dict)
+    history: dict[tuple[str, str], list[Revision]] = field(default_factory=dict)
+
+    async def add(self, tenant: str, outage: Outage, revision: Revision) -> None:
+        if (tenant, outage.outage_id) in self.outages:
+            raise conflict("停电信息编号已存在", "outage id already exists", code="duplicate_outage")
+        self.outages[(tenant, outage.outage_id)] = outage
+        self.history[(tenant, outage.outage_id)] = [revision]
+
+    async def get(self, tenant: str, outage_id: str) -> Outage | None:
+        return self.outages.get((tenant, outage_id))
+
+    async def save(self, tenant: str, outage: Outage, revision: Revision, *, expected_seq: int) -> None:
+        if self.outages[(tenant, outage.outage_id)].seq != expected_seq:
+            raise conflict("停电信息已被他人修改", "outage changed concurrently", code="stale_outage")
+        self.outages[(tenant, outage.outage_id)] = outage
+        self.history[(tenant, outage.outage_id)].append(revision)
+
+    async def current(self, tenant: str) -> list[Outage]:
+        return [o for (t, _), o in self.outages.items() if t == tenant and o.state in CURRENT_STATES]
+
+    async def listing(self, tenant: str, *, state: str | None, limit: int) -> list[Outage]:
+        found = [o for (t, _), o in self.outages.items() if t == tenant and (state is None or o.state == state)]
+        return found[:limit]
+
+    async def revisions(self, tenant: str, outage_id: str) -> list[Revision]:
+        return list(self.history.get((tenant, outage_id), []))
+
+    async def late_counts(self, tenant: str) -> dict[str, int]:
+        return dict(Counter(o.reporting_unit for (t, _), o in self.outages.items() if t == tenant and o.late))
+
+    async def mark_renotice_done(self, tenant: str, outage_id: str) -> None:
+        self.outages[(tenant, outage_id)] = replace(self.outages[(tenant, outage_id)], renotice_done=True)
+
+
+@dataclass
+class MemoryDirectory:
+    """Customers as dicts shaped like the tenant DB's `customers` documents, plus the topology."""
+
+    customers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    areas: dict[str, dict[str, Place]] = field(default_factory=dict)  # tenant -> ta_code -> place
+
+    async def affected(self, tenant: str, scope: Scope) -> list[Recipient]:
+        return [
+            to_recipient(c)
+            for c in self.customers.get(tenant, [])
+            if scope.covers(station=c["station_code"], feeder=c["feeder_code"], ta=c["ta_code"])
+        ]
+
+    async def place_of_account(self, tenant: str, account_no: str) -> Place | None:
+        for c in self.customers.get(tenant, []):
+            if c["account_no"] == account_no:
+                return Place(c["station_code"], c["feeder_code"], c["ta_code"])
+        return None
+
+    async def place_of(self, tenant: str, *, ta_code: str | None, feeder_code: str | None) -> Place | None:
+        for place in self.areas.get(tenant, {}).values():
+            if (ta_code and place.ta_code == ta_code) or (feeder_code and place.feeder_code == feeder_code):
+                return place if ta_code else Place(place.station_code, place.feeder_code, None)
+        return None
+
+
+def to_recipient(doc: dict[str, Any]) -> Recipient:
+    return Recipient(
+        account_no=doc["account_no"],
+        phone=doc.get("phone"),
+        preferred_channel=doc.get("preferred_channel") or "sms",
+        channels=tuple(doc.get("channels") or ("sms",)),
+        important=bool(doc.get("important")),
+        dedicated_transformer=bool(doc.get("dedicated_transformer")),
+    )
+
+
+@dataclass
+class MemoryNoticeQueue:
+    queued: dict[tuple[str, ...], Notice] = field(default_factory=dict)
+    status: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    async def enqueue(self, tenant: str, notices: list[Notice]) -> int:
+        fresh = [n for n in notices if n.key not in self.queued]
+        for n in fresh:
+            self.queued[n.key] = n
+            self.status[n.key] = "queued"
+        return len(fresh)
+
+    async def claim_due(self, tenant: str, now: datetime, limit: int) -> list[Notice]:
+        due = [n for k, n in self.queued.items() if k[0] == tenant and self.status[k] == "queued" and n.due_at <= now]
+        for n in due[:limit]:
+            self.status[n.key] = "sending"
+        return due[:limit]
+
+    async def finish(self, tenant: str, results: list[tuple[Notice, str, str | None]], at: datetime) -> None:
+        for notice, result, _ in results:
+            self.status[notice.key] = result
+
+
+@dataclass
+class MemoryRules:
+    tables: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+
+    async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]:
+        versions = self.tables[(tenant, name)]
+        live = [v for v in versions if v["effective_from"] <= at and (v["effective_to"] is None or at < v["effective_to"])]
+        return live[-1]
+
+    async def save(self, tenant: str, name: str, table: dict[str, Any], by: str) -> dict[str, Any]:
+        versions = self.tables.setdefault((tenant, name), [])
+        start = table.get("effective_from") or datetime.now(UTC)
+        if versions and versions[-1]["effective_to"] is None:
+            versions[-1] = dict(versions[-1], effective_to=start)
+        doc = dict(table, tenant=tenant, version=len(versions) + 1, effective_from=start, effective_to=None, saved_by=by)
+        versions.append(doc)
+        return doc
+
+    async def ensure_default(self, tenant: str, name: str, table: dict[str, Any]) -> None:
+        if (tenant, name) not in self.tables:
+            await self.save(tenant, name, dict(table, effective_from=datetime(2000, 1, 1, tzinfo=UTC)), "system:defaults")
+
+
+@dataclass
+class RecordingGateway:
+    """Remembers every message; `fail_accounts` makes some deliveries fail."""
+
+    sent: list[tuple[Notice, str]] = field(default_factory=list)
+    fail_accounts: set[str] = field(default_factory=set)
+
+    async def send(self, notice: Notice, text: str) -> Delivery:
+        if notice.account_no in self.fail_accounts:
+            return Delivery("failed", detail="网关拒收 / gateway refused")
+        self.sent.append((replace(notice), text))
+        return Delivery("sent", provider_message_id=f"MEM-{len(self.sent)}")

@@ -1,0 +1,133 @@
+"""Mongo adapters for outages, their revisions and the rule tables (one database per tenant)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from servicekit.errors import conflict
+from servicekit.mongo import TenantDatabases
+
+from outage_notice.domain.outage import CURRENT_STATES, Outage, OutageState, Revision, Scope
+
+OUTAGES = "outages"
+VERSIONS = "outage_versions"
+_OUTAGE_FIELDS = {f.name for f in fields(Outage)}
+
+
+def outage_doc(outage: Outage) -> dict[str, Any]:
+    doc = asdict(outage)
+    doc["scope"] = outage.scope.as_dict()
+    doc["state"] = outage.state.value
+    return doc
+
+
+def outage_from(doc: dict[str, Any]) -> Outage:
+    values = {k: v for k, v in doc.items() if k in _OUTAGE_FIELDS}
+    values["scope"] = Scope.from_dict(doc["scope"])
+    values["state"] = OutageState(doc["state"])
+    return Outage(**values)
+
+
+def revision_doc(tenant: str, outage_id: str, revision: Revision) -> dict[str, Any]:
+    changed = {k: {side: (v.as_dict() if isinstance(v, Scope) else v) for side, v in pair.items()} for k, pair in revision.changed.items()}
+    return dict(asdict(revision), changed=changed, tenant=tenant, outage_id=outage_id)
+
+
+class MongoOutages:
+    """停电信息仓库: the current document per outage plus an append-only version collection."""
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    async def ensure_indexes(self, tenant: str) -> None:
+        db = self.dbs.for_tenant(tenant)
+        await db[OUTAGES].create_index([("tenant", ASCENDING), ("outage_id", ASCENDING)], unique=True)
+        await db[OUTAGES].create_index([("tenant", ASCENDING), ("state", ASCENDING), ("planned_start", ASCENDING)])
+        await db[OUTAGES].create_index([("tenant", ASCENDING), ("late", ASCENDING), ("reporting_unit", ASCENDING)])
+        await db[VERSIONS].create_index([("tenant", ASCENDING), ("outage_id", ASCENDING), ("seq", ASCENDING)], unique=True)
+
+    async def add(self, tenant: str, outage: Outage, revision: Revision) -> None:
+        db = self.dbs.for_tenant(tenant)
+        try:
+            await db[OUTAGES].insert_one(outage_doc(outage))
+        except DuplicateKeyError:
+            raise conflict("停电信息编号已存在", "outage id already exists", code="duplicate_outage") from None
+        await db[VERSIONS].insert_one(revision_doc(tenant, outage.outage_id, revision))
+
+    async def get(self, tenant: str, outage_id: str) -> Outage | None:
+        doc = await self.dbs.for_tenant(tenant)[OUTAGES].find_one({"tenant": tenant, "outage_id": outage_id})
+        return outage_from(doc) if doc else None
+
+    async def save(self, tenant: str, outage: Outage, revision: Revision, *, expected_seq: int) -> None:
+        """Optimistic: the write only lands on the revision the caller read (replace_one, not findAndModify)."""
+        db = self.dbs.for_tenant(tenant)
+        result = await db[OUTAGES].replace_one({"tenant": tenant, "outage_id": outage.outage_id, "seq": expected_seq}, outage_doc(outage))
+        if result.matched_count == 0:
+            raise conflict("停电信息已被他人修改，请刷新后重试", "outage changed concurrently, reload and retry", code="stale_outage")
+        await db[VERSIONS].insert_one(revision_doc(tenant, outage.outage_id, revision))
+
+    async def current(self, tenant: str) -> list[Outage]:
+        states = [s.value for s in CURRENT_STATES]
+        cursor = self.dbs.for_tenant(tenant)[OUTAGES].find({"tenant": tenant, "state": {"$in": states}})
+        return [outage_from(doc) async for doc in cursor]
+
+    async def listing(self, tenant: str, *, state: str | None, limit: int) -> list[Outage]:
+        filt: dict[str, Any] = {"tenant": tenant} | ({"state": state} if state else {})
+        cursor = self.dbs.for_tenant(tenant)[OUTAGES].find(filt).sort("planned_start", DESCENDING).limit(limit)
+        return [outage_from(doc) async for doc in cursor]
+
+    async def revisions(self, tenant: str, outage_id: str) -> list[Revision]:
+        cursor = self.dbs.for_tenant(tenant)[VERSIONS].find({"tenant": tenant, "outage_id": outage_id}, {"_id": 0}).sort("seq", 1)
+        names = {f.name for f in fields(Revision)}
+        return [Revision(**{k: v for k, v in doc.items() if k in names}) async for doc in cursor]
+
+    async def late_counts(self, tenant: str) -> dict[str, int]:
+        pipeline = [{"$match": {"tenant": tenant, "late": True}}, {"$group": {"_id": "$reporting_unit", "n": {"$sum": 1}}}]
+        cursor = await self.dbs.for_tenant(tenant)[OUTAGES].aggregate(pipeline)
+        return {doc["_id"]: doc["n"] async for doc in cursor}
+
+    async def mark_renotice_done(self, tenant: str, outage_id: str) -> None:
+        await self.dbs.for_tenant(tenant)[OUTAGES].update_one({"tenant": tenant, "outage_id": outage_id}, {"$set": {"renotice_done": True}})
+
+
+class MongoRules:
+    """Effective-dated rule tables `rules_<name>`: {tenant, version, effective_from, effective_to, rows, settings}."""
+
+    def __init__(self, dbs: TenantDatabases) -> None:
+        self.dbs = dbs
+
+    def _col(self, tenant: str, name: str):  # noqa: ANN202
+        return self.dbs.for_tenant(tenant)[f"rules_{name}"]
+
+    async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]:
+        filt = {"tenant": tenant, "effective_from": {"$lte": at}, "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
+        docs = await self._col(tenant, name).find(filt, {"_id": 0}).sort("version", DESCENDING).limit(1).to_list()
+        if not docs:
+            raise LookupError(f"no {name} rule table in force for {tenant} at {at.isoformat()}")
+        return docs[0]
+
+    async def save(self, tenant: str, name: str, table: dict[str, Any], by: str) -> dict[str, Any]:
+        """A new version from `effective_from` (default now); the open version before it closes there."""
+        col = self._col(tenant, name)
+        start = table.get("effective_from") or datetime.now(UTC)
+        latest = await col.find({"tenant": tenant}, {"version": 1}).sort("version", DESCENDING).limit(1).to_list()
+        version = (latest[0]["version"] + 1) if latest else 1
+        await col.update_many({"tenant": tenant, "effective_to": None, "effective_from": {"$lt": start}}, {"$set": {"effective_to": start}})
+        doc = dict(table, tenant=tenant, version=version, effective_from=start, effective_to=None, saved_by=by, saved_at=datetime.now(UTC))
+        await col.insert_one(doc)
+        doc.pop("_id", None)
+        return doc
+
+    async def ensure_default(self, tenant: str, name: str, table: dict[str, Any]) -> None:
+        col = self._col(tenant, name)
+        await col.create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
+        if await col.find_one({"tenant": tenant}) is None:
+            try:
+                await self.save(tenant, name, dict(table, effective_from=datetime(2000, 1, 1, tzinfo=UTC)), "system:defaults")
+            except DuplicateKeyError:
+                pass  # another replica loaded the defaults first

@@ -1,0 +1,1 @@
+"""Outage-notice domain (停电信息): plain dataclasses and pure functions."""

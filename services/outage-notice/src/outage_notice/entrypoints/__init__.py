@@ -1,0 +1,1 @@
+"""HTTP and Kafka entrypoints: parse → call a use case → map errors."""

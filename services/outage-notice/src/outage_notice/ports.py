@@ -1,0 +1,63 @@
+"""What the use cases need from the outside world: stores, directory, queue, gateway, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from hotline_contracts import Envelope
+
+from outage_notice.domain.lookup import Place
+from outage_notice.domain.notices import Notice, Recipient
+from outage_notice.domain.outage import Outage, Revision, Scope
+
+
+class OutageRepository(Protocol):
+    async def add(self, tenant: str, outage: Outage, revision: Revision) -> None: ...
+    async def get(self, tenant: str, outage_id: str) -> Outage | None: ...
+    async def save(self, tenant: str, outage: Outage, revision: Revision, *, expected_seq: int) -> None: ...
+    async def current(self, tenant: str) -> list[Outage]: ...
+    async def listing(self, tenant: str, *, state: str | None, limit: int) -> list[Outage]: ...
+    async def revisions(self, tenant: str, outage_id: str) -> list[Revision]: ...
+    async def late_counts(self, tenant: str) -> dict[str, int]: ...
+    async def mark_renotice_done(self, tenant: str, outage_id: str) -> None: ...
+
+
+class CustomerDirectory(Protocol):
+    async def affected(self, tenant: str, scope: Scope) -> list[Recipient]: ...
+    async def place_of_account(self, tenant: str, account_no: str) -> Place | None: ...
+    async def place_of(self, tenant: str, *, ta_code: str | None, feeder_code: str | None) -> Place | None: ...
+
+
+class NoticeQueue(Protocol):
+    async def enqueue(self, tenant: str, notices: list[Notice]) -> int: ...
+    async def claim_due(self, tenant: str, now: datetime, limit: int) -> list[Notice]: ...
+    async def finish(self, tenant: str, results: list[tuple[Notice, str, str | None]], at: datetime) -> None: ...
+
+
+class RuleStore(Protocol):
+    async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]: ...
+    async def save(self, tenant: str, name: str, table: dict[str, Any], by: str) -> dict[str, Any]: ...
+    async def ensure_default(self, tenant: str, name: str, table: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A gateway's answer for one message."""
+
+    result: str  # sent / failed / suppressed
+    provider_message_id: str | None = None
+    detail: str | None = None
+
+
+class NoticeGateway(Protocol):
+    async def send(self, notice: Notice, text: str) -> Delivery: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+Publish = Callable[[Envelope[Any]], Awaitable[None]]
