@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import shlex
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from loadgen import LoadGen, percentile_ms, post_json
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
@@ -40,11 +42,6 @@ SUSTAIN, HALF, RAW_N = 15.0, 10.0, 3000
 NORMAL_CUSTOMERS = 16_000
 OUTAGE_ID, STORM_FEEDER = "TD-370102-BENCH-0001", "10kV-STORM-1"
 RESULT = Path(__file__).parent / "results" / "intake.json"
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return round(s[min(len(s) - 1, int(len(s) * p))] * 1000, 2) if s else 0.0
 
 
 def customer(i: int, storm: bool) -> dict:
@@ -116,47 +113,6 @@ def start_intake(tmp: Path, bootstrap: str, uri: str, port: int) -> subprocess.P
     return subprocess.Popen([sys.executable, "-m", "intake"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-class Driver:
-    """Sends repair calls with httpx; each account is used once (no repeat contacts)."""
-
-    def __init__(self, client: httpx.AsyncClient, headers: dict[str, str]) -> None:
-        self.client, self.headers = client, headers
-        self.latencies: list[float] = []
-        self.results: list[dict] = []
-        self.errors = 0
-
-    async def call(self, account_no: str, scheduled: float | None = None) -> None:
-        began = scheduled if scheduled is not None else time.perf_counter()
-        body = {"business_type": "fault_repair", "account_no": account_no, "unit": TENANT, "summary": "家里没电了，邻居家也没电"}
-        response = await self.client.post("/api/v1/tickets", json=body, headers=self.headers)
-        self.latencies.append(time.perf_counter() - began)
-        if response.status_code != 201:
-            self.errors += 1
-        else:
-            self.results.append(response.json())
-
-    async def closed_loop(self, accounts: list[str], seconds: float | None = None) -> float:
-        queue, deadline = iter(accounts), time.perf_counter() + (seconds or 1e9)
-
-        async def worker() -> None:
-            for account in queue:
-                if time.perf_counter() > deadline:
-                    return
-                await self.call(account)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return time.perf_counter() - started
-
-    async def open_loop(self, accounts: list[str], rate: float, seconds: float) -> None:
-        started, tasks = time.perf_counter(), []
-        for i, account in enumerate(accounts[: int(rate * seconds)]):
-            due = started + i / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(self.call(account, scheduled=due)))
-        await asyncio.gather(*tasks)
-
-
 async def created_events(bootstrap: str, want: int) -> dict[str, dict]:
     consumer = AIOKafkaConsumer("ticket.created.v1", bootstrap_servers=bootstrap, group_id="bench-check", auto_offset_reset="earliest",
                                 fetch_max_wait_ms=10, max_partition_fetch_bytes=8 << 20)
@@ -190,13 +146,12 @@ async def run(storm: int, tmp: Path) -> dict:
         key = ensure_dev_issuer(tmp)
         intake = start_intake(tmp, bootstrap, uri, hport)
         headers = {"Authorization": f"Bearer {issue_token(key, subject='bench', tenant='37', roles=['agent'])}"}
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{hport}", timeout=60,
-                                     limits=httpx.Limits(max_connections=CONCURRENCY * 4, keepalive_expiry=2.0)) as client:  # < uvicorn 5 s
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{hport}", timeout=60) as client:
             async with asyncio.timeout(120):
                 while not await _ready(client):
                     await asyncio.sleep(0.3)
-            await publish_outage(bootstrap, uri)
-            return await measure(client, headers, bootstrap, raw_insert, raw_produce, storm)
+        await publish_outage(bootstrap, uri)
+        return await measure(hport, headers, bootstrap, raw_insert, raw_produce, storm)
     finally:
         if intake is not None:
             os.killpg(intake.pid, 15)
@@ -212,46 +167,86 @@ async def _ready(client: httpx.AsyncClient) -> bool:
         return False
 
 
-async def measure(client: httpx.AsyncClient, headers: dict, bootstrap: str, raw_insert: float, raw_produce: float, storm: int) -> dict:
+def repair_call(port: int, headers: dict[str, str], account_no: str) -> bytes:
+    body = {"business_type": "fault_repair", "account_no": account_no, "unit": TENANT, "summary": "家里没电了，邻居家也没电"}
+    return post_json("127.0.0.1", port, "/api/v1/tickets", headers, body)
+
+
+async def measure(port: int, headers: dict, bootstrap: str, raw_insert: float, raw_produce: float, storm: int) -> dict:
     normal = [customer(i, False)["account_no"] for i in range(NORMAL_CUSTOMERS)]
-    await Driver(client, headers).closed_loop(normal[:300])  # warm-up: connections, caches, number blocks
-    sustained = Driver(client, headers)
-    elapsed = await sustained.closed_loop(normal[300:], SUSTAIN)
-    rate = len(sustained.results) / elapsed
-    half = Driver(client, headers)
-    await half.open_loop(normal[300 + len(sustained.latencies):], rate / 2, HALF)
-    storm_driver = Driver(client, headers)
-    progress = asyncio.create_task(_progress(storm_driver, storm))
-    storm_seconds = await storm_driver.closed_loop([customer(i, True)["account_no"] for i in range(storm)])
+    calls = iter(repair_call(port, headers, a) for a in normal)
+    load = LoadGen("127.0.0.1", port)
+    await load.closed_loop(itertools.islice(calls, 300), CONCURRENCY)  # warm-up: connections, caches, number blocks
+    cpu = CpuMeter()
+    sustained, elapsed = await load.closed_loop(calls, CONCURRENCY, SUSTAIN)
+    sustained_cpu = cpu.cores(elapsed)
+    rate = sustained.ok / elapsed
+    rest = list(calls)
+    half = await load.open_loop(lambda i: rest[i], rate / 2, HALF)
+    storm_load = LoadGen("127.0.0.1", port, keep_bodies=True)
+    progress = asyncio.create_task(_progress(storm_load, storm))
+    storm_calls = (repair_call(port, headers, customer(i, True)["account_no"]) for i in range(storm))
+    storm_outcome, storm_seconds = await storm_load.closed_loop(storm_calls, CONCURRENCY)
     progress.cancel()
-    linked = sum(1 for r in storm_driver.results if (r.get("outage") or {}).get("outage_id") == OUTAGE_ID)
-    storm_ids = {r["ticket_id"] for r in storm_driver.results}
-    total = 300 + len(sustained.results) + len(half.results) + len(storm_driver.results)
+    linked = sum(1 for r in storm_outcome.bodies if (r.get("outage") or {}).get("outage_id") == OUTAGE_ID)
+    storm_ids = {r["ticket_id"] for r in storm_outcome.bodies if "ticket_id" in r}
+    total = 300 + sustained.ok + half.ok + storm_outcome.ok
+    drained = await _outbox_drained(port)
     events = await created_events(bootstrap, total)
     slower = min(raw_insert, raw_produce)
     return {
         "concurrency": CONCURRENCY,
         "raw": {"secantus_insert_one_per_s": round(raw_insert, 1), "tansu_produce_awaited_per_s": round(raw_produce, 1)},
-        "sustained": {"seconds": round(elapsed, 1), "orders": len(sustained.results), "errors": sustained.errors, "orders_per_s": round(rate, 1),
-                      "ratio_vs_slower_raw": round(rate / slower, 3), "target_ratio": 0.6, "p50_ms": pct(sustained.latencies, 0.5),
-                      "p99_ms": pct(sustained.latencies, 0.99)},
+        "sustained": {"seconds": round(elapsed, 1), "orders": sustained.ok, "errors": sustained.errors, "orders_per_s": round(rate, 1),
+                      "ratio_vs_slower_raw": round(rate / slower, 3), "target_ratio": 0.6, "p50_ms": percentile_ms(sustained.latencies, 0.5),
+                      "p99_ms": percentile_ms(sustained.latencies, 0.99), "machine_cores_busy": sustained_cpu},
         "half_load": {"rate_per_s": round(rate / 2, 1), "requests": len(half.latencies), "errors": half.errors,
-                      "p50_ms": pct(half.latencies, 0.5), "p99_ms": pct(half.latencies, 0.99), "target_p99_ms": 50},
-        "storm": {"calls": storm, "seconds": round(storm_seconds, 1), "calls_per_s": round(storm / storm_seconds, 1), "errors": storm_driver.errors,
+                      "p50_ms": percentile_ms(half.latencies, 0.5), "p99_ms": percentile_ms(half.latencies, 0.99), "target_p99_ms": 50},
+        "storm": {"calls": storm, "seconds": round(storm_seconds, 1), "calls_per_s": round(storm / storm_seconds, 1), "errors": storm_outcome.errors,
                   "linked": linked, "linked_share": round(linked / storm, 5) if storm else None, "target_linked_share": 0.999,
                   "created_events_seen": sum(1 for t in storm_ids if t in events),
                   "created_without_outage_id": sum(1 for t in storm_ids if t in events and not events[t].get("outage_id")),
-                  "p99_ms": pct(storm_driver.latencies, 0.99)},
+                  "p99_ms": percentile_ms(storm_outcome.latencies, 0.99)},
+        "outbox_drained_after_s": drained,
         "events_published_total_seen": len(events), "orders_accepted_total": total,
     }
 
 
-async def _progress(driver: Driver, total: int) -> None:
+async def _outbox_drained(port: int) -> float | None:
+    """Seconds until intake's outbox backlog reads 0 after the load stops (None: not within 120 s)."""
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        while time.perf_counter() - started < 120:
+            text = (await client.get("/metrics")).text
+            backlog = [float(line.split()[-1]) for line in text.splitlines() if line.startswith("hotline_outbox_backlog")]
+            if backlog and max(backlog) == 0:
+                return round(time.perf_counter() - started, 1)
+            await asyncio.sleep(0.5)
+    return None
+
+
+class CpuMeter:
+    """CPU seconds used by this machine's processes since creation, as cores (from /proc/stat)."""
+
+    def __init__(self) -> None:
+        self.start = self._busy()
+
+    @staticmethod
+    def _busy() -> float:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    def cores(self, seconds: float) -> float:
+        return round((self._busy() - self.start) / seconds, 2)
+
+
+async def _progress(load: LoadGen, total: int) -> None:
     """Storm progress on stderr every 30 s (the storm runs for minutes on the shared machine)."""
     started = time.perf_counter()
     while True:
         await asyncio.sleep(30)
-        done, elapsed = len(driver.latencies), time.perf_counter() - started
+        done, elapsed = load.sent, time.perf_counter() - started
         print(f"storm: {done}/{total} calls in {elapsed:.0f} s ({done / elapsed:.1f}/s)", file=sys.stderr, flush=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,14 +110,38 @@ def _signing_keys(document: dict[str, Any]) -> dict[str | None, jwt.PyJWK]:
 
 
 class TokenVerifier:
-    """Checks signature, expiry, audience and issuer; tenant and roles come only from the token."""
+    """Checks signature, expiry, audience and issuer; tenant and roles come only from the token.
 
-    def __init__(self, settings: ServiceSettings, keys: JwksKeys | None = None) -> None:
+    A token that verified is remembered for at most `cache_seconds` (and never past its `exp`):
+    an agent console sends the same token with every request, and the RSA check and JWT parsing
+    were a tenth of an order's CPU. The cache key is the whole token, so any change to it is a
+    miss; a key withdrawn from the JWKS stops being honoured within `cache_seconds`.
+    """
+
+    def __init__(self, settings: ServiceSettings, keys: JwksKeys | None = None, *, cache_seconds: float = 60.0,
+                 cache_size: int = 10_000, clock: Callable[[], float] = time.time) -> None:
         self.issuer = settings.auth_issuer
         self.audience = settings.auth_audience
         self.keys = keys or JwksKeys(url=settings.auth_jwks_url, path=settings.auth_jwks_path)
+        self.cache_seconds = cache_seconds
+        self.cache_size = cache_size
+        self.clock = clock
+        self._verified: dict[str, tuple[float, Principal]] = {}
 
     async def verify(self, token: str) -> Principal:
+        now = self.clock()
+        hit = self._verified.get(token)
+        if hit is not None and now < hit[0]:
+            return hit[1]
+        self._verified.pop(token, None)
+        principal = await self._verify(token)
+        if len(self._verified) >= self.cache_size:
+            self._verified.pop(next(iter(self._verified)))  # oldest first: dicts keep insertion order
+        exp = float(principal.claims.get("exp", now))
+        self._verified[token] = (min(now + self.cache_seconds, exp), principal)
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -143,7 +143,10 @@ def create_http_app(
             await runtime.audit.drain()
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    # Metrics are Prometheus's (servicekit.metrics); FastAPI's own OpenTelemetry hooks would look up
+    # providers and environment variables on every request for nothing.
+    telemetry_off = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, telemetry=telemetry_off)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     runtime.audit.bind_metrics(runtime.metrics.registry)

@@ -224,6 +224,11 @@ class ConsumerLag:
         self.gauge.set(sum(self.by_partition.values()))
 
 
+def fetch_wait_ms(settings: ServiceSettings, *, urgent: bool) -> int:
+    """How long a fetch waits for data: short only where a latency target needs it."""
+    return settings.kafka_fetch_max_wait_ms if urgent else settings.kafka_background_fetch_max_wait_ms
+
+
 def subscribe(
     broker: KafkaBroker,
     consumer: EventConsumer,
@@ -231,9 +236,13 @@ def subscribe(
     handler: Handler,
     *,
     group_id: str,
-    fetch_max_wait_ms: int = 10,
+    urgent: bool = False,
 ) -> None:
-    """Register `handler` for `spec`'s topic on `broker`: raw bytes in, so refusals keep the original payload."""
+    """Register `handler` for `spec`'s topic on `broker`: raw bytes in, so refusals keep the original payload.
+
+    `urgent` consumers (a latency target rides on them) poll at `kafka_fetch_max_wait_ms`; the rest
+    at `kafka_background_fetch_max_wait_ms`.
+    """
 
     lag = ConsumerLag(consumer.metrics, consumer.settings.service_name, spec.topic)
 
@@ -246,7 +255,7 @@ def subscribe(
         spec.topic,
         group_id=group_id,
         auto_offset_reset="earliest",
-        fetch_max_wait_ms=fetch_max_wait_ms,
+        fetch_max_wait_ms=fetch_wait_ms(consumer.settings, urgent=urgent),
         title=f"{group_id}:{spec.topic}",
         description=spec.model.__doc__ or "",
     )(on_message)

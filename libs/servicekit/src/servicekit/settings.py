@@ -31,7 +31,10 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     # tansu never wakes a waiting fetch early, so the wait is the latency floor (EMBEDDED-STACK.md).
+    # Only consumers on a latency target poll that often; every other consumer polls at the
+    # background wait, because each 10 ms poll costs the service and the broker CPU even when idle.
     kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)
+    kafka_background_fetch_max_wait_ms: int = Field(default=250, ge=1, le=5000)
 
     mongo_uri: SecretStr = SecretStr(EMBEDDED_MONGO_URI)
     mongo_db_prefix: str = Field(default="hotline", pattern=r"^[a-z][a-z0-9_]{0,30}$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from dispatch.domain.model import HistoryEntry, WorkOrder
 from dispatch.events import SYSTEM, envelope, utc
 from dispatch.service import load
 
+YIELD_EVERY = 500  # orders evaluated between yields to the event loop (~7 ms of CPU)
 CLOCK_ZH = {"first_contact": "首次联系", "dispatch": "派单", "arrival": "到达现场", "restoration": "复电", "reply": "回复"}
 
 
@@ -40,7 +42,9 @@ async def scan_tenant(tenant: str, *, deps: Deps) -> ScanResult:
     levels = (await deps.warning_table(tenant, now)).get("levels", [])
     result, changed = ScanResult(orders=len(orders)), {}
     t = now.timestamp()
-    for order in orders:
+    for i, order in enumerate(orders):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # let new tickets through: 100k orders are ~1.4 s of CPU on the shared loop
         new = signals(order, evaluate(order, rules, calendar, t), levels)
         if not new:
             continue

@@ -60,7 +60,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
     memory = intake is not None
     intake = intake or build_intake(settings, runtime)
     consumer = runtime.consumer(settings.service_name, idempotent=not memory)
-    register_consumers(runtime.broker, consumer, intake, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, group_id=settings.consumer_group)
+    register_consumers(runtime.broker, consumer, intake, group_id=settings.consumer_group)
     _declare_publishers(runtime)
     routers = [tickets_router(intake), channels_router(intake), customers_router(intake), knowledge_router(intake), rules_router(intake)]
     app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)

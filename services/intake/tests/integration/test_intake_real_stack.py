@@ -90,3 +90,25 @@ async def test_orders_accepted_while_the_broker_is_down_are_published_once_after
         finally:
             broker.stop()
     assert sorted(m["data"]["ticket_id"] for m in seen) == sorted(accepted)  # all of them, none twice
+
+
+async def test_simultaneous_calls_share_one_batch_yet_keep_their_own_answers(tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name) -> None:
+    """Calls arriving together are inserted with one insert_many: each still gets its own order, repeat or replay."""
+    prefix = f"t{unique_name}"
+    customers = [NORMAL.__class__(**{**NORMAL.__dict__, "account_no": f"37010220{i:02d}"}) for i in range(10)]
+    await seed_customers(mongo_uri, prefix, customers)
+    async with running(settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix)) as (client, _):
+        def call(account: str, key: str | None = None):
+            headers = {**agent, "Idempotency-Key": key} if key else agent
+            return client.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": account, "summary": "停电"}, headers=headers)
+
+        same_customer = [call(customers[0].account_no) for _ in range(3)]
+        same_key = [call(customers[1].account_no, f"retry-{unique_name}") for _ in range(3)]
+        others = [call(c.account_no) for c in customers[2:]]
+        responses = await asyncio.gather(*same_customer, *same_key, *others)
+    assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses if r.status_code >= 300]
+    first, retried, rest = responses[:3], responses[3:6], responses[6:]
+    assert len({r.json()["ticket_id"] for r in first}) == 1  # one order for the customer; the other two calls are repeats
+    assert sorted(r.status_code for r in first) == [200, 200, 201] and sum(r.json()["repeat"] for r in first) == 2
+    assert len({r.json()["ticket_id"] for r in retried}) == 1 and sum(r.json()["created"] for r in retried) == 1
+    assert len({r.json()["ticket_id"] for r in rest}) == 8 and all(r.status_code == 201 for r in rest)

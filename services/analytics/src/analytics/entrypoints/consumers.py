@@ -34,5 +34,4 @@ def register(runtime: Runtime, store: AggregateStore, *, group_prefix: str = "an
             spec_for_topic(topic),
             handle,
             group_id=f"{group_prefix}.{topic}",
-            fetch_max_wait_ms=runtime.settings.kafka_fetch_max_wait_ms,
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
+import random
 import time
 from datetime import datetime
 from typing import Any
@@ -12,9 +15,12 @@ from pymongo.errors import DuplicateKeyError
 
 from servicekit.mongo import TenantDatabases
 
+from dispatch.adapters.group_commit import GroupInsert
 from dispatch.adapters.memory import ACTIVE_CREW_STATES
 from dispatch.domain.model import DONE_STATES, HistoryEntry, Pause, State, WorkOrder
 from dispatch.ports import DuplicateOrder, StaleOrder
+
+log = logging.getLogger(__name__)
 
 ORDERS = "work_orders"
 OPEN = {"$nin": [s.value for s in DONE_STATES]}
@@ -36,12 +42,14 @@ def from_doc(doc: dict[str, Any]) -> WorkOrder:
 
 class MongoOrders:
     # Crew choice reads every active order of a station's crews; doing that per new ticket grows with the
-    # backlog (SecantusDB re-checks `$in` per document), so counts are cached briefly and bumped locally.
+    # backlog, so counts are cached per crew, bumped locally and re-read in the background.
     WORKLOAD_CACHE_SECONDS = 5.0
 
     def __init__(self, dbs: TenantDatabases) -> None:
         self.dbs = dbs
-        self._workload: dict[tuple[str, tuple[str, ...]], tuple[float, dict[str, int]]] = {}
+        self._workload: dict[tuple[str, str], tuple[float, int]] = {}  # (tenant, crew) -> (stale at, active orders)
+        self._counting: dict[tuple[str, str], asyncio.Task[None]] = {}  # one read in flight per crew
+        self._inserts = GroupInsert()  # a batch of new tickets stores its orders in one request
 
     def _col(self, tenant: str):
         return self.dbs.for_tenant(tenant)[ORDERS]
@@ -58,13 +66,13 @@ class MongoOrders:
 
     async def insert(self, order: WorkOrder) -> None:
         try:
-            await self._col(order.tenant).insert_one(to_doc(order))
+            await self._inserts.insert(self._col(order.tenant), to_doc(order))
         except DuplicateKeyError:
             raise DuplicateOrder(order.ticket_id) from None
-        if order.crew_code:
-            for (tenant, crews), (_, counts) in self._workload.items():
-                if tenant == order.tenant and order.crew_code in crews:
-                    counts[order.crew_code] += 1
+        key = (order.tenant, order.crew_code or "")
+        if key in self._workload:
+            stale_at, count = self._workload[key]
+            self._workload[key] = (stale_at, count + 1)
 
     async def save(self, order: WorkOrder, new_history: list[HistoryEntry]) -> None:
         """Optimistic: only the version read may be replaced; history is only ever appended ($push)."""
@@ -92,17 +100,44 @@ class MongoOrders:
             await self._col(tenant).bulk_write(ops[i : i + 500], ordered=False)
 
     async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]:
-        """Active orders per crew, at most WORKLOAD_CACHE_SECONDS old (plus this process's own assignments)."""
-        key = (tenant, tuple(sorted(crew_codes)))
-        hit = self._workload.get(key)
-        if hit is None or time.monotonic() - hit[0] > self.WORKLOAD_CACHE_SECONDS:
-            counts = dict.fromkeys(crew_codes, 0)
-            if crew_codes:
-                filt = {"tenant": tenant, "crew_code": {"$in": crew_codes}, "state": {"$in": sorted(ACTIVE_CREW_STATES)}}
-                async for doc in self._col(tenant).find(filt, {"crew_code": 1, "_id": 0}):
-                    counts[doc["crew_code"]] += 1
-            hit = self._workload[key] = (time.monotonic(), counts)
-        return dict(hit[1])
+        """Active orders per crew: the last count read plus this process's own assignments since.
+
+        Only a crew never counted waits for the database; a count older than WORKLOAD_CACHE_SECONDS is
+        re-read in the background and replaces the old one when it lands, so a new ticket never waits on it.
+        """
+        missing = [c for c in crew_codes if (tenant, c) not in self._workload]
+        if missing:
+            await asyncio.gather(*(asyncio.shield(self._recount(tenant, c)) for c in missing))
+        now = time.monotonic()
+        for c in crew_codes:
+            if now > self._workload[(tenant, c)][0]:
+                self._recount(tenant, c)
+        return {c: self._workload[(tenant, c)][1] for c in crew_codes}
+
+    def _recount(self, tenant: str, crew_code: str) -> asyncio.Task[None]:
+        """The crew's count read in flight, started if none is."""
+        key = (tenant, crew_code)
+        task = self._counting.get(key)
+        if task is None:
+            task = self._counting[key] = asyncio.create_task(self._read_count(tenant, crew_code))
+            task.add_done_callback(lambda t: self._counted(key, t))
+        return task
+
+    def _counted(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
+        self._counting.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:  # the old count stays; the next ticket retries
+            log.warning("crew workload read failed", extra={"tenant": key[0], "crew": key[1], "error": repr(task.exception())})
+
+    async def _read_count(self, tenant: str, crew_code: str) -> None:
+        # One crew per query: equality on crew_code rides the (tenant, crew_code, state) index, while `$in` on
+        # two fields makes SecantusDB scan the whole collection (~55 ms per 800 orders, and the server does
+        # nothing else meanwhile).
+        filt = {"tenant": tenant, "crew_code": crew_code, "state": {"$in": sorted(ACTIVE_CREW_STATES)}}
+        count = len([doc async for doc in self._col(tenant).find(filt, {"_id": 1})])
+        # Re-read after a random 50-100% of the period: crews first counted together would otherwise be
+        # re-read together, and that burst of reads holds up every write queued behind it.
+        stale_at = time.monotonic() + self.WORKLOAD_CACHE_SECONDS * random.uniform(0.5, 1.0)
+        self._workload[(tenant, crew_code)] = (stale_at, count)
 
     async def for_handover(self, tenant: str, starts: datetime, ends: datetime, agents: list[str]) -> list[WorkOrder]:
         who = [{"created_at": {"$gte": starts, "$lt": ends}}] + ([{"first_contact_owner": {"$in": agents}}] if agents else [])

@@ -10,6 +10,7 @@ from typing import Any
 
 from intake.domain.knowledge import Article
 from intake.domain.model import ActiveOutage, Customer
+from servicekit.batching import Coalescer
 from servicekit.mongo import TenantDatabases
 
 CUSTOMERS = "customers"
@@ -26,10 +27,16 @@ def customer_of(doc: dict[str, Any]) -> Customer:
 
 
 class MongoCustomers:
-    """客户档案库: the seeded `customers` collection plus a platform routing table (account → tenant, no personal data)."""
+    """客户档案库: the seeded `customers` collection plus a platform routing table (account → tenant, no personal data).
 
-    def __init__(self, dbs: TenantDatabases) -> None:
+    Account look-ups that arrive together are answered by one `$in` query (at most `max_batch`
+    accounts: SecantusDB checks every candidate against the whole list).
+    """
+
+    def __init__(self, dbs: TenantDatabases, *, max_batch: int = 16) -> None:
         self.dbs = dbs
+        self.max_batch = max_batch
+        self._lookups: dict[str, Coalescer[str, Customer | None]] = {}
 
     async def ensure_indexes(self, tenant: str) -> None:
         col = self.dbs.for_tenant(tenant)[CUSTOMERS]
@@ -37,8 +44,17 @@ class MongoCustomers:
         await col.create_index([("tenant", 1), ("phone", 1)])
 
     async def by_account(self, tenant: str, account_no: str) -> Customer | None:
-        doc = await self.dbs.for_tenant(tenant)[CUSTOMERS].find_one({"tenant": tenant, "account_no": account_no})
-        return customer_of(doc) if doc else None
+        lookups = self._lookups.get(tenant)
+        if lookups is None:
+            lookups = self._lookups[tenant] = Coalescer(lambda accounts: self._by_accounts(tenant, accounts), max_batch=self.max_batch)
+        return await lookups.submit(account_no)
+
+    async def _by_accounts(self, tenant: str, accounts: list[str]) -> list[Customer | None]:
+        wanted = sorted(set(accounts))
+        match: Any = wanted[0] if len(wanted) == 1 else {"$in": wanted}
+        cursor = self.dbs.for_tenant(tenant)[CUSTOMERS].find({"tenant": tenant, "account_no": match})
+        found = {doc["account_no"]: customer_of(doc) async for doc in cursor}
+        return [found.get(account) for account in accounts]
 
     async def by_phone(self, tenant: str, phone: str) -> list[Customer]:
         cursor = self.dbs.for_tenant(tenant)[CUSTOMERS].find({"tenant": tenant, "phone": phone}).limit(20)

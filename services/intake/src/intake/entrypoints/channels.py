@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from intake.domain.model import Contact
 from intake.entrypoints.schemas import EmailIn, IvrCallIn, MailIn, OnlineIn, SmsIn, TicketOut
@@ -39,7 +39,7 @@ def channels_router(intake: Intake) -> APIRouter:
         return await rules.rows(tenant, name, datetime.now(UTC))
 
     @router.post("/ivr", status_code=201, response_model=TicketOut, summary="IVR/CTI 来电回调 / IVR call webhook")
-    async def ivr(body: IvrCallIn, principal: Principal = Depends(current_principal)) -> JSONResponse:
+    async def ivr(body: IvrCallIn, principal: Principal = Depends(current_principal)) -> Response:
         menu = {r["choice"]: r for r in await rows(principal, "ivr_menu")}
         choice = menu.get(body.ivr_choices[0])
         if choice is None:
@@ -51,14 +51,14 @@ def channels_router(intake: Intake) -> APIRouter:
         return await submit(intake, principal, contact, unit=None)
 
     @router.post("/online", status_code=201, response_model=TicketOut, summary="网站/App/微信提交 / web, app or WeChat submission")
-    async def online(body: OnlineIn, principal: Principal = Depends(current_principal)) -> JSONResponse:
+    async def online(body: OnlineIn, principal: Principal = Depends(current_principal)) -> Response:
         contact = Contact(channel=body.source, business_type=body.business_type.value, sub_type=body.sub_type, summary=body.description,
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone, address_text=body.address,
                           idempotency_key=f"{body.source}:{body.submission_id}")
         return await submit(intake, principal, contact, unit=None)
 
     @router.post("/sms", status_code=201, response_model=TicketOut, summary="短信上行 / inbound SMS")
-    async def sms(body: SmsIn, principal: Principal = Depends(current_principal)) -> JSONResponse:
+    async def sms(body: SmsIn, principal: Principal = Depends(current_principal)) -> Response:
         business_type, sub_type = classify(await rows(principal, "channel_keywords"), body.text)
         account = _ACCOUNT_IN_TEXT.search(body.text)
         contact = Contact(channel="sms", business_type=business_type, sub_type=sub_type, summary=body.text, owner=owner_of(principal),
@@ -67,7 +67,7 @@ def channels_router(intake: Intake) -> APIRouter:
         return await submit(intake, principal, contact, unit=None)
 
     @router.post("/email", status_code=201, response_model=TicketOut, summary="电子邮件 / inbound e-mail")
-    async def email(body: EmailIn, principal: Principal = Depends(current_principal)) -> JSONResponse:
+    async def email(body: EmailIn, principal: Principal = Depends(current_principal)) -> Response:
         business_type, sub_type = classify(await rows(principal, "channel_keywords"), f"{body.subject} {body.body}")
         contact = Contact(channel="email", business_type=business_type, sub_type=sub_type, summary=f"{body.subject}\n{body.body}"[:2000],
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone,
@@ -75,7 +75,7 @@ def channels_router(intake: Intake) -> APIRouter:
         return await submit(intake, principal, contact, unit=None)
 
     @router.post("/mail", status_code=201, response_model=TicketOut, summary="传真/信函 / fax or letter (scanned)")
-    async def mail(body: MailIn, principal: Principal = Depends(current_principal)) -> JSONResponse:
+    async def mail(body: MailIn, principal: Principal = Depends(current_principal)) -> Response:
         contact = Contact(channel=body.kind, business_type=body.business_type.value, sub_type=body.sub_type, summary=body.summary,
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone, address_text=body.address,
                           attachment_ref=body.attachment_ref, idempotency_key=f"{body.kind}:{body.attachment_ref}")

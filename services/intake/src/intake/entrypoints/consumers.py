@@ -17,14 +17,14 @@ OUTAGE_TOPICS = ("outage.published.v1", "outage.updated.v1", "outage.started.v1"
 GROUP = "intake"
 
 
-def register_consumers(broker: KafkaBroker, consumer: EventConsumer, intake: Intake, *, fetch_max_wait_ms: int, group_id: str = GROUP) -> None:
+def register_consumers(broker: KafkaBroker, consumer: EventConsumer, intake: Intake, *, group_id: str = GROUP) -> None:
     """Subscribe every intake handler; each refuses what it cannot take to deadletter.v1 (via EventConsumer)."""
     routes: dict[str, tuple[EventSpec, Handler]] = {topic: (spec_for_topic(topic), _on_outage(intake)) for topic in OUTAGE_TOPICS}
     routes["customer.upserted.v1"] = (spec_for_topic("customer.upserted.v1"), _on_customer(intake))
     routes["ticket.closed.v1"] = (spec_for_topic("ticket.closed.v1"), _on_closed(intake))
 
     for spec, handler in routes.values():
-        subscribe(broker, consumer, spec, handler, group_id=group_id, fetch_max_wait_ms=fetch_max_wait_ms)
+        subscribe(broker, consumer, spec, handler, group_id=group_id)  # none is on a latency target: background polling
 
 
 def _on_outage(intake: Intake) -> Callable[[Envelope[Any]], Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import TicketIn, TicketListItem, TicketOut
@@ -24,7 +24,7 @@ def tickets_router(intake: Intake) -> APIRouter:
     router = APIRouter(prefix="/api/v1/tickets", tags=["工单 tickets"])
 
     @router.post("", status_code=201, response_model=TicketOut, responses=_RESPONSES, summary="受理 / accept a contact as a work order")
-    async def create(body: TicketIn, principal: Principal = Depends(current_principal), idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def create(body: TicketIn, principal: Principal = Depends(current_principal), idempotency_key: IdempotencyKey = None) -> Response:
         contact = Contact(
             channel=body.channel.value, business_type=body.business_type.value, summary=body.summary, owner=owner_of(principal),
             sub_type=body.sub_type, account_no=body.account_no, contact_phone=body.contact_phone, address_text=body.address_text,

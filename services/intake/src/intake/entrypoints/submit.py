@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import OutageInfo, TicketOut
@@ -19,7 +19,7 @@ def owner_of(principal: Principal) -> str:
     return f"{kind}:{principal.subject}"[:64]
 
 
-async def submit(intake: Intake, principal: Principal, contact: Contact, *, unit: str | None) -> JSONResponse:
+async def submit(intake: Intake, principal: Principal, contact: Contact, *, unit: str | None) -> Response:
     tenant = await intake.tenant_for(principal, unit=unit, account_no=contact.account_no, phone=contact.contact_phone)
     try:
         authorize(principal, "ticket.create", tenant)
@@ -35,8 +35,8 @@ async def submit(intake: Intake, principal: Principal, contact: Contact, *, unit
     action = "ticket.repeat_contact" if result.repeat else "ticket.create"
     if not result.replayed:
         _audit(intake, tenant, principal, action, result.ticket.ticket_id, "ok")
-    body = ticket_out(result).model_dump(mode="json")
-    return JSONResponse(body, status_code=201 if result.created else 200)
+    body = ticket_out(result).model_dump_json()  # serialised by pydantic-core: no dict → json.dumps round
+    return Response(body, status_code=201 if result.created else 200, media_type="application/json")
 
 
 def _audit(intake: Intake, tenant: str, principal: Principal, action: str, target: str, result: str) -> None:

@@ -29,7 +29,7 @@ def register_consumers(runtime: Runtime, deps: Deps, *, group_id: str = GROUP) -
 
     subscribe(
         runtime.broker, runtime.consumer(GROUP), spec_for_topic("outage.reported.v1"), on_reported,
-        group_id=group_id, fetch_max_wait_ms=runtime.settings.kafka_fetch_max_wait_ms,
+        group_id=group_id,
     )
 
 

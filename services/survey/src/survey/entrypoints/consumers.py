@@ -24,5 +24,4 @@ def register(runtime: Runtime, deps: SurveyDeps, *, group_prefix: str = "survey"
         spec_for_topic(TOPIC),
         handle,
         group_id=f"{group_prefix}.{TOPIC}",
-        fetch_max_wait_ms=runtime.settings.kafka_fetch_max_wait_ms,
     )
