@@ -39,6 +39,7 @@ from dispatch.domain.model import Pause, State, WorkOrder
 from dispatch.settings import Settings
 from hotline_contracts import make_event
 from hotline_contracts.events.ticket import TicketCreatedV1
+from servicekit.serve import quiet_garbage_collector
 
 TENANT, STATIONS, ORDERS = "370102", 20, 100_000
 DURATION = 20
@@ -158,6 +159,7 @@ async def bench_latency(kafka: str, mongo: str, work: Path) -> dict:
     client = AsyncMongoClient(mongo, tz_aware=True)
     await seed(client[f"bench_{TENANT}"])
     app = create_app(settings)
+    quiet_garbage_collector()  # as servicekit.serve.run does when the service starts in production
     deps, latencies = app.state.deps, []
     insert = deps.orders.insert
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 ORDERS = "work_orders"
 OPEN = {"$nin": [s.value for s in DONE_STATES]}
+LIST_BATCH = 1000
 
 
 def to_doc(order: WorkOrder) -> dict[str, Any]:
@@ -88,7 +89,9 @@ class MongoOrders:
         order.version += 1
 
     async def list_open(self, tenant: str) -> list[WorkOrder]:
-        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN}, {"history": 0})
+        # Modest batches: each is decoded in one go on the event loop that new tickets share (30k open
+        # orders in the default 16 MB batches held it for 1.5 s; in batches of 1000, 0.6 s).
+        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN}, {"history": 0}, batch_size=LIST_BATCH)
         return [from_doc(doc) async for doc in cursor]
 
     async def save_marks(self, tenant: str, marks: dict[str, dict[str, dict]]) -> None:
