@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hotline_contracts import make_event
 from hotline_contracts.registry import spec_for_topic
+from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 
@@ -137,3 +138,32 @@ async def test_consumer_lag_is_reported_while_behind_and_returns_to_zero(runtime
         "hotline_consumer_lag", {"service": runtime.settings.service_name, "topic": "ticket.created.v1"})
     assert max(v or 0 for v in lag_seen) > 0
     assert final == 0
+
+
+async def test_stopping_lets_background_handlers_finish_their_writes_before_the_producer_closes(
+    kafka_bootstrap, mongo_uri, unique_name, ticket_created
+):
+    settings = ServiceSettings(service_name=f"drain-{unique_name}", kafka_bootstrap_servers=kafka_bootstrap,
+                               mongo_uri=mongo_uri, mongo_db_prefix=f"t{unique_name}", hosted_tenants=["370102"])
+    rt = Runtime.build(settings)
+    mine = make_event(ticket_created.model_copy(update={"ticket_id": f"370102-DR-{unique_name}"}), tenant="370102",
+                      source="/hotline/test")
+    started, finished, done_topic = asyncio.Event(), [], f"drain.done.{unique_name}"
+
+    async def handler(env):
+        if env.id != mine.id:
+            return  # other tests' tickets replay into this fresh group
+        started.set()
+        await asyncio.sleep(0.5)  # still in its round trips when the service is told to stop
+        await rt.broker.publish(json.dumps({"id": env.id}).encode(), topic=done_topic)
+        finished.append(env.id)
+
+    subscribe(rt.broker, rt.consumer(idempotent=False), spec_for_topic("ticket.created.v1"), handler,
+              group_id=f"g-{unique_name}", urgent=True, concurrency=8)
+    await rt.broker.start()
+    rt.broker_started = True
+    await rt.publisher.publish(mine)
+    await asyncio.wait_for(started.wait(), timeout=30)
+    await rt.stop()
+    assert finished == [mine.id]
+    assert await _read(kafka_bootstrap, done_topic, f"r-{unique_name}", 1, lambda m: m["id"] == mine.id)

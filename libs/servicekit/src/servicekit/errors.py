@@ -63,3 +63,11 @@ def forbidden(message_zh: str = "无权执行此操作", message_en: str = "not 
 
 def unauthorized(message_zh: str = "身份认证失败", message_en: str = "authentication failed", *, code: str = "unauthorized") -> AppError:
     return AppError(message_zh, message_en, code=code, status=401)
+
+
+class AlreadyHandled(Exception):  # noqa: N818 - an outcome, not a failure
+    """Raised by a handler whose own write shows this very event was handled before (重复投递).
+
+    For consumers that keep no claim records: the record the event creates has a natural unique key,
+    so storing it is the idempotency check, and a redelivery is counted as a duplicate, not dead-lettered.
+    """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,7 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from hotline_contracts import Envelope, EventSpec, make_event
 from hotline_contracts.events.deadletter import DeadLetteredV1
 from servicekit import correlation
-from servicekit.errors import AppError
+from servicekit.errors import AlreadyHandled, AppError
+from servicekit.inflight import InFlight
 from servicekit.metrics import StandardMetrics
 from servicekit.mongo import TenantDatabases
 from servicekit.settings import ServiceSettings
@@ -156,6 +158,7 @@ class EventConsumer:
         self.metrics = metrics
         self.dead_letters = dead_letters
         self.processed = processed
+        self.in_flight = InFlight()  # messages handled in the background (subscribe(concurrency=...))
 
     async def consume(self, spec: EventSpec, payload: bytes, handler: Handler) -> str:
         """Handle one raw message; returns the result label (ok, duplicate, dead_lettered)."""
@@ -182,6 +185,9 @@ class EventConsumer:
             return "duplicate"
         try:
             await handler(envelope)
+        except AlreadyHandled:
+            self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "duplicate").inc()
+            return "duplicate"
         except AppError as exc:
             return await self._dead(spec.topic, payload, exc.code, [f.as_dict() for f in exc.fields], envelope.tenant)
         except Exception:
@@ -209,9 +215,7 @@ class ConsumerLag:
         self.gauge.set(0)
         self.by_partition: dict[int, int] = {}
 
-    def observe(self, message: Any) -> None:
-        record = getattr(message, "raw_message", None)
-        kafka_consumer = getattr(message, "consumer", None)
+    def observe(self, record: Any, kafka_consumer: Any) -> None:
         highwater = getattr(kafka_consumer, "highwater", None)
         if record is None or highwater is None or not hasattr(record, "partition"):
             return  # test brokers have no fetch position to read
@@ -237,25 +241,43 @@ def subscribe(
     *,
     group_id: str,
     urgent: bool = False,
+    concurrency: int = 1,
 ) -> None:
     """Register `handler` for `spec`'s topic on `broker`: raw bytes in, so refusals keep the original payload.
 
     `urgent` consumers (a latency target rides on them) poll at `kafka_fetch_max_wait_ms`; the rest
-    at `kafka_background_fetch_max_wait_ms`.
+    at `kafka_background_fetch_max_wait_ms`. With `concurrency` > 1 the topic is fetched in batches and
+    each message is handled in the background (`consumer.in_flight`), at most `concurrency` at once:
+    the next batch is fetched while earlier messages are still in their round trips. Only for messages
+    whose relative order does not matter (each is a new, independent fact).
     """
-
     lag = ConsumerLag(consumer.metrics, consumer.settings.service_name, spec.topic)
+    options: dict[str, Any] = {
+        "group_id": group_id,
+        "auto_offset_reset": "earliest",
+        "fetch_max_wait_ms": fetch_wait_ms(consumer.settings, urgent=urgent),
+        "title": f"{group_id}:{spec.topic}",
+        "description": spec.model.__doc__ or "",
+    }
+    name = f"on_{spec.topic.replace('.', '_')}"
+    if concurrency <= 1:
 
-    async def on_message(raw: KafkaMessage) -> None:
-        await consumer.consume(spec, raw.body, handler)
-        lag.observe(raw)
+        async def on_message(raw: KafkaMessage) -> None:
+            await consumer.consume(spec, raw.body, handler)
+            lag.observe(raw.raw_message, getattr(raw, "consumer", None))
 
-    on_message.__name__ = f"on_{spec.topic.replace('.', '_')}"
-    broker.subscriber(
-        spec.topic,
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=fetch_wait_ms(consumer.settings, urgent=urgent),
-        title=f"{group_id}:{spec.topic}",
-        description=spec.model.__doc__ or "",
-    )(on_message)
+        on_message.__name__ = name
+        broker.subscriber(spec.topic, **options)(on_message)
+        return
+
+    slots = asyncio.Semaphore(concurrency)
+
+    async def on_batch(raw: KafkaMessage) -> None:
+        for payload in raw.body:  # a batch message's body is the list of record values
+            await consumer.in_flight.start(consumer.consume(spec, payload, handler), slots)
+        records = raw.raw_message
+        if isinstance(records, (tuple, list)) and records:
+            lag.observe(records[-1], getattr(raw, "consumer", None))
+
+    on_batch.__name__ = name
+    broker.subscriber(spec.topic, batch=True, max_records=concurrency, **options)(on_batch)

@@ -38,6 +38,9 @@ class Runtime:
     startup_hooks: list[StartupHook] = field(default_factory=list)
     broker_started: bool = False
     hooks_done: bool = False
+    consumers: list[EventConsumer] = field(default_factory=list)  # their background handlers drain at stop
+
+    SHUTDOWN_DRAIN_SECONDS = 10.0  # inside Kubernetes' default 30 s grace period
 
     @classmethod
     def build(cls, settings: ServiceSettings, *, verifier: TokenVerifier | None = None) -> Runtime:
@@ -58,10 +61,18 @@ class Runtime:
             audit=AuditLog(dbs, settings.service_name),
         )
 
-    def consumer(self, name: str | None = None, *, idempotent: bool = True) -> EventConsumer:
-        """An EventConsumer that dead-letters what it refuses and skips event ids it has handled."""
-        processed = ProcessedEvents(self.dbs, name or self.settings.service_name) if idempotent else None
-        return EventConsumer(settings=self.settings, metrics=self.metrics, dead_letters=self.dead_letters, processed=processed)
+    def consumer(
+        self, name: str | None = None, *, idempotent: bool = True, processed: ProcessedEvents | None = None
+    ) -> EventConsumer:
+        """An EventConsumer that dead-letters what it refuses and skips event ids it has handled.
+
+        `processed` replaces the kit's claim store (e.g. one that group-commits its claims).
+        """
+        if processed is None and idempotent:
+            processed = ProcessedEvents(self.dbs, name or self.settings.service_name)
+        consumer = EventConsumer(settings=self.settings, metrics=self.metrics, dead_letters=self.dead_letters, processed=processed)
+        self.consumers.append(consumer)
+        return consumer
 
     async def start(self) -> None:
         """Keep trying the database hooks and the broker until both are up; readiness reflects progress."""
@@ -81,7 +92,12 @@ class Runtime:
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
+        """Stop fetching, let background handlers finish (they still publish and write), then disconnect."""
         if self.broker_started:
+            for subscriber in self.broker.subscribers:
+                await subscriber.stop()
+            for consumer in self.consumers:
+                await consumer.in_flight.drain(self.SHUTDOWN_DRAIN_SECONDS)
             await self.broker.stop()
         await self.mongo.close()
 

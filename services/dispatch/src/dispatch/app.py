@@ -50,8 +50,17 @@ def _startup(deps: Deps):
             await deps.handovers.ensure_indexes(tenant)  # type: ignore[attr-defined]
             for name, rows in tables.items():
                 await deps.rules.ensure_defaults(tenant, name, rows, now)  # type: ignore[attr-defined]
+            await _warm_caches(tenant, deps, now)
 
     return hook
+
+
+async def _warm_caches(tenant: str, deps: Deps, now: datetime) -> None:
+    """Read what routing a new ticket needs before consuming starts, so the first tickets do not wait for it."""
+    await deps.rules.active(tenant, "routing", now)
+    stations = await deps.crews.stations(tenant)
+    await asyncio.gather(*(deps.crews.on_duty(tenant, station, now) for station in stations))
+    await deps.orders.workload(tenant, [code for codes in stations.values() for code in codes])
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None, *, start_dependencies: bool = True) -> FastAPI:

@@ -9,7 +9,7 @@ from typing import Any
 
 from hotline_contracts.events.dispatch import CrewAssignedV1, TicketDispatchedV1
 from hotline_contracts.events.ticket import TicketCreatedV1
-from servicekit.errors import AppError, conflict
+from servicekit.errors import AlreadyHandled, AppError, conflict
 
 from dispatch import outcomes
 from dispatch.deps import Deps
@@ -47,9 +47,16 @@ def order_from_event(tenant: str, data: TicketCreatedV1) -> WorkOrder:
     )
 
 
-async def take_new_ticket(tenant: str, data: TicketCreatedV1, *, deps: Deps, published_at: datetime | None = None) -> WorkOrder:
-    """受理→派单→派工: store the order already routed (and crewed for repairs), then announce it."""
+async def take_new_ticket(
+    tenant: str, data: TicketCreatedV1, *, deps: Deps, published_at: datetime | None = None, event_id: str | None = None
+) -> WorkOrder:
+    """受理→派单→派工: store the order already routed (and crewed for repairs), then announce it.
+
+    The order is the idempotency record: a redelivered `event_id` finds its order stored and raises
+    AlreadyHandled; another event for a ticket that already has an order is refused (duplicate_order).
+    """
     order = order_from_event(tenant, data)
+    order.source_event_id = event_id
     now = deps.clock()
     decision = route(order, await deps.rules.active(tenant, "routing", now))
     order.owner_unit, order.station_code, order.routing_rule_id = decision.to_unit, decision.station_code, decision.rule_id
@@ -60,6 +67,9 @@ async def take_new_ticket(tenant: str, data: TicketCreatedV1, *, deps: Deps, pub
     try:
         await deps.orders.insert(order)
     except DuplicateOrder:
+        stored = await deps.orders.get(tenant, order.ticket_id)
+        if event_id is not None and stored is not None and stored.source_event_id == event_id:
+            raise AlreadyHandled(event_id) from None
         raise conflict("工单已存在", "work order already exists", code="duplicate_order") from None
     if published_at is not None:
         deps.metrics.dispatch_latency.labels(tenant).observe(max(0.0, (deps.clock() - published_at).total_seconds()))

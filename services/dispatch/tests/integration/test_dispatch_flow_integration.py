@@ -121,6 +121,30 @@ async def test_ticket_created_then_crew_events_move_it_through_arrival_and_repai
     assert audited.status_code == 200 and audited.json()["state"] == "reply_audited", audited.text
 
 
+async def test_a_redelivered_ticket_is_ignored_but_a_second_ticket_under_the_same_number_is_refused(running, unique_name):
+    app, client, tokens = running
+    publish = app.state.runtime.publisher.publish
+    tid = f"370102-RD-{unique_name}"
+    first = event(created(tid, datetime.now(UTC)))
+    await publish(first)
+    await wait_for(client, tokens, tid, lambda o: o["state"] == "dispatched")
+    labels = {"topic": "ticket.created.v1"}
+    duplicates = counter(app, "hotline_events_consumed_total", **labels, result="duplicate")
+    refused = counter(app, "hotline_dead_letters_total", **labels, reason="duplicate_order")
+    await publish(first)  # the same event again (a redelivery): its stored order is its idempotency record
+    await publish(event(created(tid, datetime.now(UTC), owner="agent:u-37-0009")))  # a new event, same number
+    for _ in range(100):
+        if (counter(app, "hotline_events_consumed_total", **labels, result="duplicate") > duplicates
+                and counter(app, "hotline_dead_letters_total", **labels, reason="duplicate_order") > refused):
+            break
+        await asyncio.sleep(0.1)
+    assert counter(app, "hotline_events_consumed_total", **labels, result="duplicate") == duplicates + 1
+    assert counter(app, "hotline_dead_letters_total", **labels, reason="duplicate_order") == refused + 1
+    order = await wait_for(client, tokens, tid, lambda o: True)
+    assert order["first_contact_owner"] == "agent:u-37-0001"
+    assert [(h["from_state"], h["to_state"]) for h in order["history"]] == [("created", "dispatched")]
+
+
 async def test_unknown_order_and_illegal_events_are_dead_lettered_with_a_reason(running):
     app, client, tokens = running
     publish = app.state.runtime.publisher.publish

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from pymongo import AsyncMongoClient
 
-from dispatch.adapters.claims import GroupedProcessedEvents
 from dispatch.adapters.mongo import MongoOrders
 from dispatch.domain.model import State, WorkOrder
 from dispatch.ports import DuplicateOrder
@@ -50,13 +49,6 @@ async def test_orders_stored_together_each_get_their_own_result(dbs):
     assert results == ["stored", "duplicate", "stored", "duplicate", "stored"]
     stored = sorted([d["ticket_id"] async for d in dbs.for_tenant(T)["work_orders"].find({"tenant": T})])
     assert stored == ["T-0", "T-1", "T-2", "T-3"]
-
-
-async def test_a_redelivered_event_is_claimed_once_even_within_one_batch(dbs):
-    claims = GroupedProcessedEvents(dbs, "dispatch")
-    first = await asyncio.gather(*(claims.claim(T, e) for e in ["e1", "e2", "e1", "e3"]))
-    again = await asyncio.gather(*(claims.claim(T, e) for e in ["e3", "e4"]))
-    assert first == [True, True, False, True] and again == [False, True]
 
 
 async def test_crew_workload_counts_active_orders_per_crew_and_own_assignments(dbs):

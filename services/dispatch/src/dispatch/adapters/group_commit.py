@@ -2,8 +2,8 @@
 
 Each caller still awaits its own document's outcome (a DuplicateKeyError is raised to its caller alone); what
 changes is the round trips: one `insert_many(ordered=False)` per batch instead of one `insert_one` per document
-(servicekit's Coalescer, one per collection). The new tickets of a Kafka batch are handled concurrently, so their
-claims and their orders each travel in one request; on SecantusDB a batched insert costs a fraction of single
+(servicekit's Coalescer, one per collection). New tickets are handled concurrently, so the orders of those in
+flight together travel in one request; on SecantusDB a batched insert costs a fraction of single
 inserts, and the client's own per-request work (about 1 ms of event-loop time per `insert_one`) is paid once.
 """
 

@@ -84,6 +84,7 @@ class WorkOrder:
     reply: dict | None = None
     audit_reasons: list[str] = field(default_factory=list)
     version: int = 0
+    source_event_id: str | None = None  # the TicketCreated it was opened from: a redelivery of it is recognised
 
     def __post_init__(self) -> None:
         self.owner_unit = self.owner_unit or self.responsible_unit
