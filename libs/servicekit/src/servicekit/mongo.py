@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -41,3 +44,15 @@ class TenantDatabases:
 
 async def ping(client: AsyncMongoClient) -> None:
     await client.admin.command("ping")
+
+
+async def drop_superseded_indexes(collection: Any, names: Iterable[str]) -> list[str]:
+    """Drop indexes an earlier release created and this one replaced; returns those dropped.
+
+    Every index costs each insert its upkeep, so a replaced one must not linger in old databases.
+    """
+    present = await collection.index_information()
+    dropped = [name for name in names if name in present]
+    for name in dropped:
+        await collection.drop_index(name)
+    return dropped

@@ -26,7 +26,7 @@ from typing import Any
 
 from hotline_contracts import Envelope
 from servicekit.metrics import StandardMetrics
-from servicekit.mongo import TenantDatabases
+from servicekit.mongo import TenantDatabases, drop_superseded_indexes
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,9 @@ class OutboxRelay:
         for tenant in self.tenants:
             db = self.dbs.for_tenant(tenant)
             for name in self.collections:
-                await db[name].create_index([("tenant", 1), ("outbox_owner", 1), ("outbox_at", 1)])
+                # No leading `tenant`: the database is the tenant's own, and every insert pays for each key field.
+                await db[name].create_index([("outbox_owner", 1), ("outbox_at", 1)])
+                await drop_superseded_indexes(db[name], ["tenant_1_outbox_owner_1_outbox_at_1"])
             await db[CHECKPOINTS].create_index([("tenant", 1), ("collection", 1), ("heartbeat", 1)])
         await self.checkpoint()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
 
 from devstack import processes
 from hotline_contracts import make_event
@@ -112,3 +113,27 @@ async def test_simultaneous_calls_share_one_batch_yet_keep_their_own_answers(tmp
     assert sorted(r.status_code for r in first) == [200, 200, 201] and sum(r.json()["repeat"] for r in first) == 2
     assert len({r.json()["ticket_id"] for r in retried}) == 1 and sum(r.json()["created"] for r in retried) == 1
     assert len({r.json()["ticket_id"] for r in rest}) == 8 and all(r.status_code == 201 for r in rest)
+
+
+async def test_a_database_from_the_previous_release_is_left_with_only_the_indexes_in_use(
+    tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name
+) -> None:
+    """Superseded indexes cost every insert their upkeep; the replacements are sparse, which SecantusDB can plan on."""
+    prefix = f"t{unique_name}"
+    client = AsyncMongoClient(mongo_uri)
+    tickets = client[f"{prefix}_370102"]["tickets"]
+    exists = {"partialFilterExpression": {"open_key": {"$exists": True}}}
+    await tickets.create_index([("tenant", 1), ("open_key", 1)], unique=True, **exists)
+    await tickets.create_index([("tenant", 1), ("outbox_owner", 1), ("outbox_at", 1)])
+    await seed_customers(mongo_uri, prefix, [NORMAL])
+    async with running(settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix)) as (http, _):
+        first = await http.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": NORMAL.account_no,
+                                                         "summary": "停电"}, headers=agent)
+        again = await http.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": NORMAL.account_no,
+                                                         "summary": "还是停电"}, headers=agent)
+    indexes = await tickets.index_information()
+    await client.close()
+    assert sorted(indexes) == ["_id_", "idempotency_key_1", "open_key_1", "outbox_owner_1_outbox_at_1"]
+    assert indexes["open_key_1"].get("sparse") and indexes["open_key_1"].get("unique")
+    assert first.status_code == 201 and again.status_code == 200 and again.json()["repeat"]
+    assert again.json()["ticket_id"] == first.json()["ticket_id"]

@@ -14,7 +14,7 @@ from hotline_contracts import Envelope
 from intake.domain.model import Ticket
 from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
 from servicekit.batching import Coalescer
-from servicekit.mongo import TenantDatabases
+from servicekit.mongo import TenantDatabases, drop_superseded_indexes
 from servicekit.outbox import OutboxRelay, Staged
 
 TICKETS = "tickets"
@@ -29,7 +29,7 @@ def ticket_doc(ticket: Ticket) -> dict[str, Any]:
     doc = {"_id": ticket.ticket_id, **{name: getattr(ticket, name) for name in _TICKET_FIELDS}, "extra": dict(ticket.extra)}
     key = ticket.repeat_key()
     if key:
-        doc["open_key"] = key  # partial unique index: one open order per customer and type
+        doc["open_key"] = key  # sparse unique index: one open order per customer and type
     if not ticket.idempotency_key:
         doc.pop("idempotency_key")
     return doc
@@ -68,10 +68,13 @@ class MongoTickets:
 
     async def ensure_indexes(self, tenant: str) -> None:
         col = self._col(tenant)
-        await col.create_index([("tenant", 1), ("open_key", 1)], unique=True, partialFilterExpression={"open_key": {"$exists": True}})
-        await col.create_index(
-            [("tenant", 1), ("idempotency_key", 1)], unique=True, partialFilterExpression={"idempotency_key": {"$exists": True}}
-        )
+        # Sparse, single-field unique keys: only orders that carry the field are indexed (open orders;
+        # requests that sent an Idempotency-Key). Not partial indexes: SecantusDB never plans a query on
+        # one, so the repeat-call and replay look-ups scanned every order. No leading `tenant`: the
+        # database is the tenant's own, and each insert pays for every key field.
+        await col.create_index([("open_key", 1)], unique=True, sparse=True)
+        await col.create_index([("idempotency_key", 1)], unique=True, sparse=True)
+        await drop_superseded_indexes(col, ["tenant_1_open_key_1", "tenant_1_idempotency_key_1"])
 
     async def insert(self, tenant: str, ticket: Ticket, events: Sequence[Envelope[Any]]) -> None:
         doc = ticket_doc(ticket)
