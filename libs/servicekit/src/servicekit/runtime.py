@@ -61,15 +61,13 @@ class Runtime:
             audit=AuditLog(dbs, settings.service_name),
         )
 
-    def consumer(
-        self, name: str | None = None, *, idempotent: bool = True, processed: ProcessedEvents | None = None
-    ) -> EventConsumer:
+    def consumer(self, name: str | None = None, *, idempotent: bool = True) -> EventConsumer:
         """An EventConsumer that dead-letters what it refuses and skips event ids it has handled.
 
-        `processed` replaces the kit's claim store (e.g. one that group-commits its claims).
+        `idempotent=False` keeps no claim records: for handlers that detect a redelivery themselves
+        (errors.AlreadyHandled) or that are harmless to repeat.
         """
-        if processed is None and idempotent:
-            processed = ProcessedEvents(self.dbs, name or self.settings.service_name)
+        processed = ProcessedEvents(self.dbs, name or self.settings.service_name) if idempotent else None
         consumer = EventConsumer(settings=self.settings, metrics=self.metrics, dead_letters=self.dead_letters, processed=processed)
         self.consumers.append(consumer)
         return consumer
