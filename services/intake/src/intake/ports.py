@@ -53,11 +53,16 @@ class CustomerDirectory(Protocol):
 
 
 class OutageProjection(Protocol):
+    """Known outages. Published, started and ended arrive on different topics, so in any order:
+    a start or an end that comes before the publication is kept and applies when it arrives."""
+
     async def active(self, tenant: str) -> list[ActiveOutage]: ...
 
     async def save(self, tenant: str, outage: ActiveOutage) -> None: ...
 
     async def patch(self, tenant: str, outage_id: str, changes: dict[str, Any]) -> bool: ...
+
+    async def mark_started(self, tenant: str, outage_id: str) -> None: ...
 
     async def end(self, tenant: str, outage_id: str, state: str, at: datetime) -> None: ...
 

@@ -39,7 +39,7 @@ async def apply_outage_event(tenant: str, event_name: str, data: Any, *, project
     elif event_name == "outage.updated":
         await projection.patch(tenant, data.outage_id, outage_changes(data))
     elif event_name == "outage.started":
-        await projection.patch(tenant, data.outage_id, {"started": True})
+        await projection.mark_started(tenant, data.outage_id)
     elif event_name in ENDED:
         at = getattr(data, "restored_at", None) or getattr(data, "cancelled_at", None)
         await projection.end(tenant, data.outage_id, ENDED[event_name], at)

@@ -10,7 +10,7 @@ from faststream.kafka import TestKafkaBroker
 from hotline_contracts import make_event
 from hotline_contracts.events.common import ArrearsStatus
 from hotline_contracts.events.customer import CustomerUpsertedV1
-from hotline_contracts.events.outage import OutagePublishedV1, OutageRestoredV1, OutageScope
+from hotline_contracts.events.outage import OutagePublishedV1, OutageRestoredV1, OutageScope, OutageStartedV1
 from intake.app import create_app
 from intake.domain.model import Contact
 from intake.service import accept_contact
@@ -53,3 +53,15 @@ async def test_customer_upserted_event_updates_the_registry_and_older_records_lo
             await br.publish(make_event(data, tenant="370102", source="/marketing", correlation_id="c").model_dump_json(), topic="customer.upserted.v1")
     stored = await memory_intake.customers.by_account("370102", "3701020100")
     assert stored is not None and stored.arrears_status == "disconnected" and stored.area_class == "rural"
+
+
+async def test_a_start_that_arrives_before_its_publication_still_links_calls(memory_intake: Intake, tmp_path) -> None:
+    app = create_app(Settings(hosted_tenants=memory_intake.hosted, auth_jwks_path=str(tmp_path / "j.json")), start_dependencies=False, intake=memory_intake)
+    later = published("TD-LATE").model_copy(update={"planned_start": NOW + timedelta(hours=2)})  # announced for later
+    started = OutageStartedV1(outage_id="TD-LATE", started_at=NOW, reported_by="crew:c1")
+    call = Contact(channel="hotline", business_type="fault_repair", summary="没电", owner="agent:a", account_no=NORMAL.account_no)
+    async with TestKafkaBroker(app.state.runtime.broker) as br:
+        for data, topic in ((started, "outage.started.v1"), (later, "outage.published.v1")):  # the topics interleave
+            await br.publish(make_event(data, tenant="370102", source="/hotline/outage-notice", correlation_id="c").model_dump_json(), topic=topic)
+    linked = await accept_contact("370102", call, deps=memory_intake.deps)
+    assert linked.outage is not None and linked.outage.outage_id == "TD-LATE"

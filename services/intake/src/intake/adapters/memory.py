@@ -100,12 +100,23 @@ class MemoryOutages:
     def __init__(self) -> None:
         self.outages: dict[tuple[str, str], ActiveOutage] = {}
         self.calls: dict[tuple[str, str], int] = defaultdict(int)
+        self.started_early: set[tuple[str, str]] = set()  # started before its publication arrived
+        self.ended: set[tuple[str, str]] = set()
 
     async def active(self, tenant: str) -> list[ActiveOutage]:
         return [o for (tn, _), o in self.outages.items() if tn == tenant]
 
     async def save(self, tenant: str, outage: ActiveOutage) -> None:
-        self.outages[(tenant, outage.outage_id)] = outage
+        key = (tenant, outage.outage_id)
+        if key in self.ended:
+            return
+        current = self.outages.get(key)
+        started = outage.started or key in self.started_early or (current is not None and current.started)
+        self.outages[key] = replace(outage, started=started)
+
+    async def mark_started(self, tenant: str, outage_id: str) -> None:
+        if not await self.patch(tenant, outage_id, {"started": True}):
+            self.started_early.add((tenant, outage_id))
 
     async def patch(self, tenant: str, outage_id: str, changes: dict[str, Any]) -> bool:
         current = self.outages.get((tenant, outage_id))
@@ -116,6 +127,7 @@ class MemoryOutages:
 
     async def end(self, tenant: str, outage_id: str, state: str, at: datetime) -> None:
         self.outages.pop((tenant, outage_id), None)
+        self.ended.add((tenant, outage_id))
 
     async def add_calls(self, tenant: str, counts: dict[str, int]) -> None:
         for outage_id, n in counts.items():

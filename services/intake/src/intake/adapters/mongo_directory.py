@@ -8,6 +8,8 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from intake.domain.knowledge import Article
 from intake.domain.model import ActiveOutage, Customer
 from servicekit.batching import Coalescer
@@ -105,8 +107,16 @@ class MongoOutages:
         return ActiveOutage(**values)
 
     async def save(self, tenant: str, outage: ActiveOutage) -> None:
-        doc = {**asdict(outage), "state": "active"}
-        await self._col(tenant).update_one({"tenant": tenant, "outage_id": outage.outage_id}, {"$set": doc, "$setOnInsert": {"call_count": 0}}, upsert=True)
+        """The publication: its plan fields. A start already recorded stays; an end already recorded stays ended."""
+        key = {"tenant": tenant, "outage_id": outage.outage_id}
+        plan = {k: v for k, v in asdict(outage).items() if k != "started"}
+        await _upsert(self._col(tenant), key, {"$set": plan, "$setOnInsert": {"call_count": 0, "started": outage.started, "state": "active"}})
+        await self._col(tenant).update_one({**key, "state": PENDING}, {"$set": {"state": "active"}})
+
+    async def mark_started(self, tenant: str, outage_id: str) -> None:
+        # Before its publication arrives the record is PENDING: remembered, but not linking calls (no scope yet).
+        key = {"tenant": tenant, "outage_id": outage_id}
+        await _upsert(self._col(tenant), key, {"$set": {"started": True}, "$setOnInsert": {"call_count": 0, "state": PENDING}})
 
     async def patch(self, tenant: str, outage_id: str, changes: dict[str, Any]) -> bool:
         values = {k: list(v) if isinstance(v, tuple) else v for k, v in changes.items()}
@@ -114,7 +124,8 @@ class MongoOutages:
         return result.matched_count == 1
 
     async def end(self, tenant: str, outage_id: str, state: str, at: datetime) -> None:
-        await self._col(tenant).update_one({"tenant": tenant, "outage_id": outage_id}, {"$set": {"state": state, "ended_at": at}})
+        key = {"tenant": tenant, "outage_id": outage_id}
+        await _upsert(self._col(tenant), key, {"$set": {"state": state, "ended_at": at}, "$setOnInsert": {"call_count": 0}})
 
     async def add_calls(self, tenant: str, counts: dict[str, int]) -> None:
         for outage_id, n in counts.items():
@@ -150,3 +161,14 @@ class MongoKnowledge:
             cursor = self.dbs.for_tenant(tenant)[ARTICLES].find({"tenant": tenant, "words": {"$in": list(words)}}).limit(200)
             out += [Article(**{k: v for k, v in d.items() if k in _ARTICLE_FIELDS}) async for d in cursor]
         return out
+
+
+PENDING = "pending"  # an outage's start or end arrived before its publication
+
+
+async def _upsert(col: Any, key: dict[str, Any], update: dict[str, Any]) -> None:
+    """Upsert that tolerates a concurrent upsert of the same key (two consumers, one outage): the loser updates."""
+    try:
+        await col.update_one(key, update, upsert=True)
+    except DuplicateKeyError:
+        await col.update_one(key, update)
