@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 from pymongo import AsyncMongoClient
 
 from dispatch.app import create_app
@@ -121,27 +123,49 @@ async def test_ticket_created_then_crew_events_move_it_through_arrival_and_repai
     assert audited.status_code == 200 and audited.json()["state"] == "reply_audited", audited.text
 
 
-async def test_a_redelivered_ticket_is_ignored_but_a_second_ticket_under_the_same_number_is_refused(running, unique_name):
+async def dead_letters_of(bootstrap: str, group: str, event_ids: set[str], want: int, timeout: float = 20.0) -> list[dict]:
+    """Dead letters whose refused payload is one of `event_ids` (the topic is shared by the whole session).
+
+    Reads on for 3 s after `want` are found, so a dead letter that should not exist has time to show up.
+    """
+    consumer = AIOKafkaConsumer("deadletter.v1", bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+                                fetch_max_wait_ms=10)
+    await consumer.start()
+    found: list[dict] = []
+    try:
+        clock = asyncio.get_running_loop().time
+        deadline = clock() + timeout
+        while clock() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    data = json.loads(record.value)["data"]
+                    if any(event_id in data["payload"] for event_id in event_ids):
+                        found.append(data)
+                        if len(found) == want:
+                            deadline = min(deadline, clock() + 3)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_redelivered_ticket_is_ignored_but_a_second_ticket_under_the_same_number_is_refused(
+    running, unique_name, kafka_bootstrap
+):
     app, client, tokens = running
     publish = app.state.runtime.publisher.publish
     tid = f"370102-RD-{unique_name}"
     first = event(created(tid, datetime.now(UTC)))
     await publish(first)
     await wait_for(client, tokens, tid, lambda o: o["state"] == "dispatched")
-    labels = {"topic": "ticket.created.v1"}
-    duplicates = counter(app, "hotline_events_consumed_total", **labels, result="duplicate")
-    refused = counter(app, "hotline_dead_letters_total", **labels, reason="duplicate_order")
+    duplicates = counter(app, "hotline_events_consumed_total", topic="ticket.created.v1", result="duplicate")
+    second = event(created(tid, datetime.now(UTC), owner="agent:u-37-0009"))  # a new event under the same number
     await publish(first)  # the same event again (a redelivery): its stored order is its idempotency record
-    await publish(event(created(tid, datetime.now(UTC), owner="agent:u-37-0009")))  # a new event, same number
-    for _ in range(100):
-        if (counter(app, "hotline_events_consumed_total", **labels, result="duplicate") > duplicates
-                and counter(app, "hotline_dead_letters_total", **labels, reason="duplicate_order") > refused):
-            break
-        await asyncio.sleep(0.1)
-    assert counter(app, "hotline_events_consumed_total", **labels, result="duplicate") == duplicates + 1
-    assert counter(app, "hotline_dead_letters_total", **labels, reason="duplicate_order") == refused + 1
+    await publish(second)
+    refused = await dead_letters_of(kafka_bootstrap, f"dl-{unique_name}", {first.id, second.id}, want=1)
+    assert [(d["reason"], second.id in d["payload"]) for d in refused] == [("duplicate_order", True)]
+    assert counter(app, "hotline_events_consumed_total", topic="ticket.created.v1", result="duplicate") > duplicates
     order = await wait_for(client, tokens, tid, lambda o: True)
-    assert order["first_contact_owner"] == "agent:u-37-0001"
+    assert order["first_contact_owner"] == "agent:u-37-0001" and order["source_event_id"] == first.id
     assert [(h["from_state"], h["to_state"]) for h in order["history"]] == [("created", "dispatched")]
 
 
