@@ -7,11 +7,14 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +25,7 @@ from servicekit.i18n import field_errors
 from servicekit.runtime import Runtime
 
 log = logging.getLogger(__name__)
+Body = TypeVar("Body", bound=BaseModel)
 
 MAX_BODY_BYTES = 256 * 1024
 _HTTP_ZH = {404: ("资源不存在", "not found"), 405: ("不支持该请求方法", "method not allowed"), 413: ("请求体过大", "request body too large")}
@@ -78,6 +82,43 @@ def _error_response(error: AppError) -> JSONResponse:
     return JSONResponse(error.body(correlation.current()), status_code=error.status)
 
 
+async def read_body(request: Request, model: type[Body]) -> Body:
+    """The JSON body validated by `model`, refused with the same bilingual 422 as a declared body.
+
+    For the hot endpoints only (order creation): declaring the body, the caller and a header as
+    FastAPI parameters cost about a tenth of intake's CPU per order in the dependency solver
+    (query, header and cookie parsing it does for every request). Declare `body_spec(model)` as the
+    route's `openapi_extra` and pass the model to `create_http_app(body_models=...)`.
+    """
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise invalid("请求参数校验失败", "request validation failed", code="validation_failed", fields=field_errors(errors)) from None
+
+
+def body_spec(model: type[BaseModel], headers: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """`openapi_extra` of a route that reads its body with `read_body` (and headers itself)."""
+    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+    return {"requestBody": {"required": True, "content": content}, "parameters": [{"in": "header", **h} for h in headers]}
+
+
+def _document_body_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
+    """Put the models that `body_spec` refers to into the OpenAPI components (FastAPI only adds declared ones)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            _, defs = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
+            known = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in defs.get("$defs", {}).items():
+                known.setdefault(name, definition)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
@@ -128,6 +169,7 @@ def create_http_app(
     routers: Sequence[APIRouter] = (),
     version: str = "1.0.0",
     start_dependencies: bool = True,
+    body_models: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
     """A FastAPI app whose lifespan starts the runtime in the background (so /healthz answers at once)."""
 
@@ -156,4 +198,6 @@ def create_http_app(
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)
+    if body_models:
+        _document_body_models(app, body_models)
     return app

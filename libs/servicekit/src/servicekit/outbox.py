@@ -91,6 +91,7 @@ class OutboxRelay:
     checkpoint_interval: float = 1.0
     stale_after: float = 30.0
     max_backoff: float = 5.0
+    linger: float = 0.0
     clock: Clock = field(default=lambda: datetime.now(UTC))
     collections: list[str] = field(default_factory=list)
     _in_flight: dict[int, Staged] = field(default_factory=dict)
@@ -170,6 +171,10 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         while True:
             try:
+                if self.linger and 0 < len(self._queue) < self.batch_size:
+                    # A few milliseconds gather the events of concurrent requests into one produce
+                    # request; sent one by one, each costs the service and the broker a round of wake-ups.
+                    await asyncio.sleep(self.linger)
                 published = await self.publish_batch()
                 backoff = 0.1
                 if loop.time() - last_checkpoint >= self.checkpoint_interval:

@@ -19,6 +19,7 @@ from intake.adapters.mongo_directory import MongoCustomers, MongoKnowledge, Mong
 from intake.entrypoints.channels import channels_router
 from intake.entrypoints.consumers import register_consumers
 from intake.entrypoints.http import tickets_router
+from intake.entrypoints.schemas import TicketIn
 from intake.entrypoints.registry_http import customers_router, knowledge_router, rules_router
 from intake.metrics import IntakeMetrics
 from intake.service import IntakeDeps
@@ -40,7 +41,7 @@ def build_intake(settings: Settings, runtime: Runtime) -> Intake:
         dbs=runtime.dbs, send=broker_sender(runtime.broker, runtime.metrics, settings.service_name), metrics=runtime.metrics,
         tenants=list(settings.hosted_tenants), owner=settings.outbox_owner or default_owner(settings.service_name),
         batch_size=settings.outbox_batch_size, checkpoint_interval=settings.outbox_checkpoint_seconds,
-        stale_after=settings.outbox_stale_after_seconds,
+        stale_after=settings.outbox_stale_after_seconds, linger=settings.outbox_linger_seconds,
     )
     tickets, outages, rules = MongoTickets(runtime.dbs, relay), MongoOutages(runtime.dbs), MongoRules(runtime.dbs)
     calls = CallCounter(outages)
@@ -63,7 +64,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
     register_consumers(runtime.broker, consumer, intake, group_id=settings.consumer_group)
     _declare_publishers(runtime)
     routers = [tickets_router(intake), channels_router(intake), customers_router(intake), knowledge_router(intake), rules_router(intake)]
-    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
+    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies,
+                          body_models=[TicketIn])
     app.state.intake = intake
     if not memory:
         background = Background(intake, settings)

@@ -20,6 +20,7 @@ class Settings(ServiceSettings):
     outbox_owner: str | None = Field(default=None, max_length=100)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_checkpoint_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_linger_seconds: float = Field(default=0.005, ge=0, le=1)
     outbox_stale_after_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Caches in front of the database: a call storm must not read the outage table per call.
     outage_cache_seconds: float = Field(default=1.0, ge=0, le=60)

@@ -78,6 +78,28 @@ async def test_bad_input_is_422_with_field_messages_in_both_languages(client, to
     assert loc in [f["loc"] for f in fields] and all(f["message_zh"] and f["message_en"] for f in fields)
 
 
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"business_type": "fault_repair",', b"[1, 2]"])
+async def test_a_body_that_is_not_a_json_object_is_422_not_a_500(client, token, content) -> None:
+    response = await client.post("/api/v1/tickets", content=content, headers={**token(), "content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    fields = response.json()["error"]["fields"]
+    assert fields and all(f["loc"].startswith("body") and f["message_zh"] and f["message_en"] for f in fields)
+
+
+async def test_an_overlong_idempotency_key_is_422_and_creates_nothing(client, token, memory_intake) -> None:
+    before = len(memory_intake.audit.records)
+    response = await client.post("/api/v1/tickets", json=REPAIR, headers={**token(), "Idempotency-Key": "k" * 129})
+    assert response.status_code == 422
+    assert [f["loc"] for f in response.json()["error"]["fields"]] == ["header.Idempotency-Key"]
+    assert len(memory_intake.audit.records) == before  # refused before the use case ran
+    assert (await client.post("/api/v1/tickets", json=REPAIR, headers={**token(), "Idempotency-Key": "k" * 128})).status_code == 201
+
+
+async def test_a_bad_body_without_a_token_is_401_first(client) -> None:
+    response = await client.post("/api/v1/tickets", content=b"not json", headers={"content-type": "application/json"})
+    assert response.status_code == 401
+
+
 async def test_oversized_body_is_refused_not_a_500(client, token) -> None:
     response = await client.post("/api/v1/tickets", content=b"{" + b" " * 300_000 + b"}", headers={**token(), "content-type": "application/json"})
     assert response.status_code == 413
@@ -159,6 +181,10 @@ async def test_every_endpoint_has_an_openapi_example(client) -> None:
     spec = (await client.get("/openapi.json")).json()
     bodies = [op["requestBody"] for path in spec["paths"].values() for op in path.values() if "requestBody" in op]
     assert bodies and all("example" in str(b) or "$ref" in str(b) for b in bodies)
+    create = spec["paths"]["/api/v1/tickets"]["post"]  # reads its own body: documented by hand, must still say what it takes
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TicketIn"}
+    assert [p["name"] for p in create["parameters"] if p["in"] == "header"] == ["Idempotency-Key"]
     schemas = spec["components"]["schemas"]
+    assert {"Channel", "BusinessType"} <= set(schemas)  # what TicketIn refers to resolves
     for name in ("TicketIn", "IvrCallIn", "OnlineIn", "SmsIn", "EmailIn", "MailIn", "ArticleIn", "RuleTableIn"):
         assert schemas[name].get("examples"), name

@@ -81,7 +81,11 @@ class MongoTickets:
         staged = self.outbox.stamp(tenant, TICKETS, doc, events)
         inserter = self._inserters.get(tenant)
         if inserter is None:
-            inserter = self._inserters[tenant] = Coalescer(lambda items: self._insert_batch(tenant, items), max_batch=self.max_batch)
+            # One insert at a time: SecantusDB runs a command at a time anyway, and orders arriving
+            # meanwhile go into the next, larger batch (each command has a fixed cost).
+            inserter = self._inserters[tenant] = Coalescer(
+                lambda items: self._insert_batch(tenant, items), max_batch=self.max_batch, max_in_flight=1
+            )
         await inserter.submit((doc, staged))
 
     async def _insert_batch(self, tenant: str, items: list[tuple[dict[str, Any], Staged]]) -> list[Exception | None]:

@@ -48,7 +48,9 @@ class MongoCustomers:
     async def by_account(self, tenant: str, account_no: str) -> Customer | None:
         lookups = self._lookups.get(tenant)
         if lookups is None:
-            lookups = self._lookups[tenant] = Coalescer(lambda accounts: self._by_accounts(tenant, accounts), max_batch=self.max_batch)
+            lookups = self._lookups[tenant] = Coalescer(
+                lambda accounts: self._by_accounts(tenant, accounts), max_batch=self.max_batch, max_in_flight=1
+            )
         return await lookups.submit(account_no)
 
     async def _by_accounts(self, tenant: str, accounts: list[str]) -> list[Customer | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from intake.domain.model import Contact, IntakeResult
@@ -13,23 +13,40 @@ from intake.entrypoints.submit import owner_of, submit, ticket_out
 from intake.wiring import Intake
 from servicekit.access import authorize
 from servicekit.auth import Principal, current_principal
-from servicekit.errors import not_found
+from servicekit.errors import FieldError, invalid, not_found
+from servicekit.http import body_spec, read_body
 from servicekit.masking import mask_address, mask_phone
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128, description="客户端重试幂等键; retry-safe key")]
+IDEMPOTENCY_MAX = 128
+IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "required": False, "description": "客户端重试幂等键; retry-safe key",
+                      "schema": {"type": "string", "maxLength": IDEMPOTENCY_MAX}, "example": "cti-20261127-0001"}
 _RESPONSES = {200: {"description": "重复来电或重试：返回已有工单 / repeat contact or retried request"}}
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The `Idempotency-Key` header, at most 128 characters (422 otherwise)."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and len(key) > IDEMPOTENCY_MAX:
+        field = FieldError("header.Idempotency-Key", f"长度不能超过{IDEMPOTENCY_MAX}个字符", f"at most {IDEMPOTENCY_MAX} characters", type="string_too_long")
+        raise invalid("请求参数校验失败", "request validation failed", code="validation_failed", fields=[field])
+    return key
 
 
 def tickets_router(intake: Intake) -> APIRouter:
     router = APIRouter(prefix="/api/v1/tickets", tags=["工单 tickets"])
 
-    @router.post("", status_code=201, response_model=TicketOut, responses=_RESPONSES, summary="受理 / accept a contact as a work order")
-    async def create(body: TicketIn, principal: Principal = Depends(current_principal), idempotency_key: IdempotencyKey = None) -> Response:
+    @router.post("", status_code=201, response_model=TicketOut, responses=_RESPONSES, summary="受理 / accept a contact as a work order",
+                 openapi_extra=body_spec(TicketIn, [IDEMPOTENCY_HEADER]))
+    async def create(request: Request) -> Response:
+        # The hot path: body, caller and header are read here, not declared (see servicekit.http.read_body).
+        principal = await current_principal(request)
+        body = await read_body(request, TicketIn)
         contact = Contact(
             channel=body.channel.value, business_type=body.business_type.value, summary=body.summary, owner=owner_of(principal),
             sub_type=body.sub_type, account_no=body.account_no, contact_phone=body.contact_phone, address_text=body.address_text,
             unit=body.unit, urgency=body.urgency.value, kb_article_id=body.kb_article_id,
-            resolved_at_first_contact=body.resolved_at_first_contact, attachment_ref=body.attachment_ref, idempotency_key=idempotency_key,
+            resolved_at_first_contact=body.resolved_at_first_contact, attachment_ref=body.attachment_ref,
+            idempotency_key=idempotency_key(request),
         )
         return await submit(intake, principal, contact, unit=body.unit)
 
