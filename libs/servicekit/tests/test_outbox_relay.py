@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,3 +59,29 @@ async def test_watermark_never_passes_a_write_still_in_flight(ticket_created) ->
     assert r.watermark("370102", "tickets") == started.at  # the insert has not returned yet
     r.discard(started)
     assert r.watermark("370102", "tickets") == now[0]
+
+
+async def test_events_committed_moments_apart_are_sent_as_one_batch_when_the_relay_lingers(ticket_created) -> None:
+    broker, now = FlakyBroker(), [datetime(2026, 11, 26, tzinfo=UTC)]
+    r = OutboxRelay(dbs=None, send=broker.send, metrics=StandardMetrics.create("t"), tenants=["370102"], owner="o1",  # type: ignore[arg-type]
+                    linger=0.05, checkpoint_interval=1e9, stale_after=1e9, clock=lambda: now[0])
+    batches: list[int] = []
+    publish = r.publish_batch
+
+    async def counting() -> int:
+        sent = await publish()
+        if sent:
+            batches.append(sent)
+        return sent
+
+    r.publish_batch = counting  # type: ignore[method-assign]
+    r.start()
+    try:
+        r.commit(r.stamp("370102", "tickets", {}, [make_event(ticket_created, tenant="370102", source="/t")]))
+        await asyncio.sleep(0.01)
+        for _ in range(2):
+            r.commit(r.stamp("370102", "tickets", {}, [make_event(ticket_created, tenant="370102", source="/t")]))
+        await asyncio.sleep(0.2)
+    finally:
+        await r.stop()
+    assert batches == [3] and len(broker.sent) == 3  # without the linger: [1, 2]
