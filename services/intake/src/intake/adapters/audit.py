@@ -8,6 +8,8 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo.errors import BulkWriteError
+
 from servicekit import correlation
 from servicekit.auth import Principal
 from servicekit.mongo import TenantDatabases
@@ -16,12 +18,21 @@ log = logging.getLogger(__name__)
 COLLECTION = "audit_log"
 
 
-class BufferedAudit:
-    """Order creation is the hot path: one insert_many per tenant per flush instead of one insert per order."""
+DUPLICATE_KEY = 11000
 
-    def __init__(self, dbs: TenantDatabases, service: str) -> None:
+
+class BufferedAudit:
+    """Order creation is the hot path: a few insert_many per tenant per flush instead of one insert per order.
+
+    Each insert carries at most `chunk` records: one large insert holds SecantusDB long enough to
+    show in the orders' latency (measured: flushing once a second instead of every 50 ms doubled
+    intake's p99 at half load).
+    """
+
+    def __init__(self, dbs: TenantDatabases, service: str, *, chunk: int = 64) -> None:
         self.dbs = dbs
         self.service = service
+        self.chunk = chunk
         self._pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
     def record(self, tenant: str, *, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None = None) -> None:
@@ -34,12 +45,17 @@ class BufferedAudit:
 
     async def flush(self) -> None:
         pending, self._pending = self._pending, defaultdict(list)
-        for tenant, docs in pending.items():
-            try:
-                await self.dbs.for_tenant(tenant)[COLLECTION].insert_many(docs, ordered=False)
-            except Exception:
-                self._pending[tenant][:0] = docs  # keep them for the next flush
-                raise
+        tenants = list(pending.items())
+        for index, (tenant, docs) in enumerate(tenants):
+            for start in range(0, len(docs), self.chunk):
+                try:
+                    await self.dbs.for_tenant(tenant)[COLLECTION].insert_many(docs[start : start + self.chunk], ordered=False)
+                except Exception as exc:
+                    # Keep what is not stored for the next flush: the rest of this tenant and every tenant after it.
+                    self._pending[tenant][:0] = _not_stored(docs[start : start + self.chunk], exc) + docs[start + self.chunk :]
+                    for later, rest in tenants[index + 1 :]:
+                        self._pending[later][:0] = rest
+                    raise
 
     async def run(self, interval: float) -> None:
         while True:
@@ -48,3 +64,12 @@ class BufferedAudit:
                 await self.flush()
             except Exception as exc:  # noqa: BLE001 - database away: records stay pending
                 log.warning("audit flush failed", extra={"error": repr(exc)})
+
+
+def _not_stored(chunk: list[dict[str, Any]], exc: Exception) -> list[dict[str, Any]]:
+    """The records of a failed insert to write again (a duplicate key means it was stored by an earlier try)."""
+    if not isinstance(exc, BulkWriteError):
+        return chunk
+    # Unordered insert: the records without an error were stored; only the other failures go again.
+    failed = {e["index"] for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY}
+    return [doc for i, doc in enumerate(chunk) if i in failed]
