@@ -48,6 +48,11 @@ def invalid(message_zh: str, message_en: str, *, code: str = "invalid", fields: 
     return AppError(message_zh, message_en, code=code, fields=fields or [], status=422)
 
 
+def validation_failed(fields: list[FieldError]) -> AppError:
+    """The 422 of a request whose fields did not validate (declared by FastAPI or read by the endpoint)."""
+    return invalid("请求参数校验失败", "request validation failed", code="validation_failed", fields=fields)
+
+
 def not_found(what_zh: str, what_en: str) -> AppError:
     """404 that never says whether the thing exists elsewhere (no leaks across tenants)."""
     return AppError(f"{what_zh}不存在", f"{what_en} not found", code="not_found", status=404)

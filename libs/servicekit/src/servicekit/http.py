@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import correlation
 from servicekit.audit import is_access_refusal, note_refusal
-from servicekit.errors import AppError, invalid
+from servicekit.errors import AppError, validation_failed
 from servicekit.i18n import field_errors
 from servicekit.runtime import Runtime
 
@@ -94,7 +94,7 @@ async def read_body(request: Request, model: type[Body]) -> Body:
         return model.model_validate_json(await request.body())
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        raise invalid("请求参数校验失败", "request validation failed", code="validation_failed", fields=field_errors(errors)) from None
+        raise validation_failed(field_errors(errors)) from None
 
 
 def body_spec(model: type[BaseModel], headers: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -114,7 +114,8 @@ def _document_body_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> No
             known = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, definition in defs.get("$defs", {}).items():
                 known.setdefault(name, definition)
-        return app.openapi_schema or generate()
+            return schema  # FastAPI keeps this same dict as app.openapi_schema
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
@@ -128,8 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        error = invalid("请求参数校验失败", "request validation failed", code="validation_failed", fields=field_errors(list(exc.errors())))
-        return _error_response(error)
+        return _error_response(validation_failed(field_errors(list(exc.errors()))))
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

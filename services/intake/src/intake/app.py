@@ -19,8 +19,8 @@ from intake.adapters.mongo_directory import MongoCustomers, MongoKnowledge, Mong
 from intake.entrypoints.channels import channels_router
 from intake.entrypoints.consumers import register_consumers
 from intake.entrypoints.http import tickets_router
-from intake.entrypoints.schemas import TicketIn
 from intake.entrypoints.registry_http import customers_router, knowledge_router, rules_router
+from intake.entrypoints.schemas import TicketIn
 from intake.metrics import IntakeMetrics
 from intake.service import IntakeDeps
 from intake.settings import Settings

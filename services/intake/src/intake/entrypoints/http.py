@@ -13,7 +13,7 @@ from intake.entrypoints.submit import owner_of, submit, ticket_out
 from intake.wiring import Intake
 from servicekit.access import authorize
 from servicekit.auth import Principal, current_principal
-from servicekit.errors import FieldError, invalid, not_found
+from servicekit.errors import FieldError, not_found, validation_failed
 from servicekit.http import body_spec, read_body
 from servicekit.masking import mask_address, mask_phone
 
@@ -28,7 +28,7 @@ def idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and len(key) > IDEMPOTENCY_MAX:
         field = FieldError("header.Idempotency-Key", f"长度不能超过{IDEMPOTENCY_MAX}个字符", f"at most {IDEMPOTENCY_MAX} characters", type="string_too_long")
-        raise invalid("请求参数校验失败", "request validation failed", code="validation_failed", fields=[field])
+        raise validation_failed([field])
     return key
 
 
