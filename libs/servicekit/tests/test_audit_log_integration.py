@@ -1,9 +1,12 @@
 """The audit log on a real database, and events refused for an unhosted tenant: dead-lettered and audited."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from hotline_contracts import make_event
 from hotline_contracts.registry import spec_for_topic
+from servicekit.audit import COLLECTION, audit_bucket
 from servicekit.auth import Principal
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
@@ -31,6 +34,29 @@ async def test_entries_are_per_tenant_newest_first_and_filterable(runtime):
     assert [e["target"] for e in entries] == ["T2", "T1"]
     assert [e["target"] for e in await runtime.audit.query("370102", result="refused")] == ["T2"]
     assert await runtime.audit.query("37") == []
+
+
+async def test_bucketed_entries_read_like_single_ones_filtered_one_by_one_and_interleaved_by_time(runtime):
+    base = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+    def entry(second: int, target: str, result: str = "ok", action: str = "ticket.create") -> dict:
+        return {"tenant": "370102", "at": base + timedelta(seconds=second), "service": "intake", "actor": "u-1", "actor_tenant": "37",
+                "roles": ["agent"], "action": action, "target": target, "result": result, "correlation_id": None, "detail": {}}
+
+    col = runtime.dbs.for_tenant("370102")[COLLECTION]
+    await col.insert_one(entry(2, "single-2", result="forbidden", action="ticket.read"))
+    await col.insert_one(audit_bucket("370102", "intake", [entry(1, "b-1"), entry(3, "b-3", result="not_found"), entry(5, "b-5")]))
+    await col.insert_one(entry(4, "single-4"))
+    await col.insert_one(audit_bucket("370102", "intake", [entry(6, "c-6")]))
+
+    assert [e["target"] for e in await runtime.audit.query("370102")] == ["c-6", "b-5", "single-4", "b-3", "single-2", "b-1"]
+    assert [e["target"] for e in await runtime.audit.query("370102", limit=2)] == ["c-6", "b-5"]
+    assert [e["target"] for e in await runtime.audit.query("370102", result="refused")] == ["b-3", "single-2"]
+    assert [e["target"] for e in await runtime.audit.query("370102", action="ticket.create", since=base + timedelta(seconds=3))] == \
+        ["c-6", "b-5", "single-4", "b-3"]
+    assert [e["target"] for e in await runtime.audit.query("370102", since=base + timedelta(seconds=5, milliseconds=1))] == ["c-6"]
+    [one] = await runtime.audit.query("370102", result="not_found")
+    assert one == entry(3, "b-3", result="not_found") | {"at": one["at"]} and "_id" not in one
 
 
 async def test_an_event_for_a_tenant_not_hosted_is_dead_lettered_and_audited(runtime, ticket_created):

@@ -25,30 +25,32 @@ class FakeCollection:
             raise ConnectionError("database down")
         self.docs.append(dict(doc))
 
-    def find(self, filt: dict, _projection: dict) -> "FakeCursor":
-        def match(doc: dict) -> bool:
-            for key, want in filt.items():
-                if isinstance(want, dict) and "$ne" in want:
-                    if doc.get(key) == want["$ne"]:
-                        return False
-                elif doc.get(key) != want:
-                    return False
-            return True
+    async def aggregate(self, pipeline: list[dict]) -> "FakeCursor":
+        """Only single entries are stored here, so unwinding buckets changes nothing; `$match` on plain fields and `$ne`."""
+        docs = list(self.docs)
+        for stage in pipeline:
+            if "$match" in stage:
+                docs = [d for d in docs if _matches(d, stage["$match"])]
+            elif "$sort" in stage:
+                docs.sort(key=lambda d: d["at"], reverse=True)
+            elif "$limit" in stage:
+                docs = docs[: stage["$limit"]]
+        return FakeCursor(docs)
 
-        return FakeCursor([d for d in self.docs if match(d)])
+
+def _matches(doc: dict, filt: dict) -> bool:
+    for key, want in filt.items():
+        if isinstance(want, dict) and "$ne" in want:
+            if doc.get(key) == want["$ne"]:
+                return False
+        elif doc.get(key) != want:
+            return False
+    return True
 
 
 class FakeCursor:
     def __init__(self, docs: list[dict]) -> None:
         self.docs = docs
-
-    def sort(self, *_):
-        self.docs.sort(key=lambda d: d["at"], reverse=True)
-        return self
-
-    def limit(self, n: int):
-        self.docs = self.docs[:n]
-        return self
 
     def __aiter__(self):
         async def gen():

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from hotline_contracts import make_event
-from servicekit.outbox import OutboxRelay, broker_sender
+from servicekit.outbox import OutboxRelay, broker_sender, entry_of
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 
@@ -28,11 +28,25 @@ async def runtime(kafka_bootstrap, mongo_uri, unique_name):
     await rt.stop()
 
 
-def make_relay(rt: Runtime, owner: str, clock) -> OutboxRelay:
+def make_relay(rt: Runtime, owner: str, clock, candidates=None) -> OutboxRelay:
     relay = OutboxRelay(dbs=rt.dbs, send=broker_sender(rt.broker, rt.metrics, "ob"), metrics=rt.metrics, tenants=["370102"], owner=owner,
                         stale_after=30.0, clock=clock)
-    relay.register("orders")
+    relay.register("orders", candidates)
     return relay
+
+
+async def published_ids(kafka_bootstrap: str, unique_name: str, want: int) -> list[str]:
+    consumer = AIOKafkaConsumer("ticket.created.v1", bootstrap_servers=kafka_bootstrap, group_id=f"g-{unique_name}", auto_offset_reset="earliest", fetch_max_wait_ms=10)
+    await consumer.start()
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(seen) < want:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    seen += [m["id"] for m in map(json.loads, (r.value for r in records)) if m["source"] == f"/ob/{unique_name}"]
+    finally:
+        await consumer.stop()
+    return seen
 
 
 async def test_stale_relays_backlog_is_republished_by_a_live_relay(runtime, kafka_bootstrap, unique_name, ticket_created) -> None:
@@ -53,14 +67,39 @@ async def test_stale_relays_backlog_is_republished_by_a_live_relay(runtime, kafk
     await live.ensure_indexes()
     assert await live.recover_stale() == 4
     assert await live.recover_stale() == 0  # the dead relay's checkpoint is gone: never twice
-    consumer = AIOKafkaConsumer("ticket.created.v1", bootstrap_servers=kafka_bootstrap, group_id=f"g-{unique_name}", auto_offset_reset="earliest", fetch_max_wait_ms=10)
-    await consumer.start()
-    seen: list[str] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(seen) < 4:
-                for records in (await consumer.getmany(timeout_ms=200)).values():
-                    seen += [m["id"] for m in map(json.loads, (r.value for r in records)) if m["source"] == f"/ob/{unique_name}"]
-    finally:
-        await consumer.stop()
-    assert sorted(seen) == sorted(ids)
+    assert sorted(await published_ids(kafka_bootstrap, unique_name, 4)) == sorted(ids)
+
+
+async def test_with_candidates_no_owner_index_is_kept_and_moved_documents_are_found_too(runtime, kafka_bootstrap, unique_name, ticket_created):
+    """Orders found by `_id` through the collection's candidates; a document another relay wrote long ago and the
+    dead relay appended events to is outside them, and found through the sparse index of moved documents."""
+    col = runtime.dbs.for_tenant("370102")["orders"]
+
+    async def by_number(tenant: str, since: datetime):
+        yield {"_id": {"$in": [f"new-{i}" for i in range(10)]}}  # the numbers handed out since then (more than were used)
+
+    now = [datetime.now(UTC)]
+    dead = make_relay(runtime, "dead", lambda: now[0], by_number)
+    await col.create_index([("outbox_owner", 1), ("outbox_at", 1)])  # left by a release without candidates
+    await dead.ensure_indexes()
+    assert "outbox_owner_1_outbox_at_1" not in await col.index_information()
+    old = make_event(ticket_created, tenant="370102", source=f"/ob/{unique_name}", subject="old")
+    await col.insert_one({"_id": "old-1", "tenant": "370102", "outbox": [entry_of(old)], "outbox_owner": "gone", "outbox_at": now[0] - timedelta(days=3)})
+    ids = [old.id]
+    for i in range(3):
+        env = make_event(ticket_created, tenant="370102", source=f"/ob/{unique_name}", subject=f"n{i}")
+        doc = {"_id": f"new-{i}", "tenant": "370102"}
+        staged = dead.stamp("370102", "orders", doc, [env])
+        await col.insert_one(doc)
+        dead.commit(staged)
+        ids.append(env.id)
+    repeat = make_event(ticket_created, tenant="370102", source=f"/ob/{unique_name}", subject="old-repeat")
+    update, staged = dead.stamp_append("370102", "orders", [repeat])
+    await col.update_one({"_id": "old-1"}, update)
+    dead.commit(staged)
+    ids.append(repeat.id)
+    now[0] += timedelta(minutes=5)
+    live = make_relay(runtime, "live", lambda: now[0], by_number)
+    await live.ensure_indexes()
+    assert await live.recover_stale() == 5  # 3 new orders, and the old order's first event and appended one
+    assert sorted(await published_ids(kafka_bootstrap, unique_name, 5)) == sorted(ids)

@@ -93,6 +93,35 @@ async def test_orders_accepted_while_the_broker_is_down_are_published_once_after
     assert sorted(m["data"]["ticket_id"] for m in seen) == sorted(accepted)  # all of them, none twice
 
 
+async def test_orders_of_an_intake_that_stopped_before_publishing_are_published_by_another(
+    tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name
+) -> None:
+    """The second intake finds the first one's orders by number (no owner index on the orders), and the repeat contact too."""
+    prefix = f"t{unique_name}"
+    customers = [NORMAL.__class__(**{**NORMAL.__dict__, "account_no": f"37010230{i:02d}"}) for i in range(4)]
+    await seed_customers(mongo_uri, prefix, customers)
+    down = settings_for(tmp_path, f"127.0.0.1:{processes.free_port()}", mongo_uri, prefix).model_copy(update={"outbox_owner": f"dead-{prefix}"})
+    summary = f"停电 {unique_name}"
+    async with running(down, wait_ready=False) as (client, app):
+        accepted = []
+        for c in [*customers, customers[0]]:
+            r = await client.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": c.account_no, "summary": summary},
+                                  headers=agent)
+            assert r.status_code in (200, 201), r.text
+            accepted.append(r.json())
+        assert app.state.intake.extras["relay"].backlog() == 4 + 2  # four orders; the repeat contact and its urge
+    indexes = await AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"].index_information()
+    assert "outbox_owner_1_outbox_at_1" not in indexes
+    live = settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix).model_copy(update={"outbox_owner": f"live-{prefix}", "outbox_stale_after_seconds": 1.0})
+    async with running(live):
+        created = await read_topic(kafka_bootstrap, "ticket.created.v1", f"g-{unique_name}", 4, lambda m: m["data"]["summary"] == summary)
+        repeats = await read_topic(kafka_bootstrap, "ticket.repeat_contact_attached.v1", f"r-{unique_name}", 1,
+                                   lambda m: m["data"]["ticket_id"] == accepted[0]["ticket_id"])
+    assert accepted[-1]["repeat"] and accepted[-1]["ticket_id"] == accepted[0]["ticket_id"]
+    assert sorted(m["data"]["ticket_id"] for m in created) == sorted(a["ticket_id"] for a in accepted[:4])  # each once
+    assert len(repeats) == 1
+
+
 async def test_simultaneous_calls_share_one_batch_yet_keep_their_own_answers(tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name) -> None:
     """Calls arriving together are inserted with one insert_many: each still gets its own order, repeat or replay."""
     prefix = f"t{unique_name}"
@@ -133,7 +162,7 @@ async def test_a_database_from_the_previous_release_is_left_with_only_the_indexe
                                                          "summary": "还是停电"}, headers=agent)
     indexes = await tickets.index_information()
     await client.close()
-    assert sorted(indexes) == ["_id_", "idempotency_key_1", "open_key_1", "outbox_owner_1_outbox_at_1"]
+    assert sorted(indexes) == ["_id_", "idempotency_key_1", "open_key_1", "outbox_moved_owner_1_outbox_moved_at_1"]
     assert indexes["open_key_1"].get("sparse") and indexes["open_key_1"].get("unique")
     assert first.status_code == 201 and again.status_code == 200 and again.json()["repeat"]
     assert again.json()["ticket_id"] == first.json()["ticket_id"]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import BulkWriteError
 
 from hotline_contracts import Envelope
 from intake.domain.model import Ticket
+from intake.domain.numbers import order_day, ticket_number
 from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
 from servicekit.batching import Coalescer
 from servicekit.mongo import TenantDatabases, drop_superseded_indexes
@@ -19,6 +20,7 @@ from servicekit.outbox import OutboxRelay, Staged
 
 TICKETS = "tickets"
 COUNTERS = "order_counters"
+RECOVERY_CHUNK = 1000  # order numbers per `_id $in` look-up when a dead relay's orders are republished
 _TICKET_FIELDS = {f.name for f in fields(Ticket)}
 
 
@@ -61,7 +63,7 @@ class MongoTickets:
         self.outbox = outbox
         self.max_batch = max_batch
         self._inserters: dict[str, Coalescer[tuple[dict[str, Any], Staged], None]] = {}
-        outbox.register(TICKETS)
+        outbox.register(TICKETS, lambda tenant, since: numbers_issued_since(dbs, tenant, since))
 
     def _col(self, tenant: str) -> Any:
         return self.dbs.for_tenant(tenant)[TICKETS]
@@ -176,6 +178,23 @@ class BlockNumbers:
         await col.update_one({"_id": key}, {"$inc": {"last": self.block}, "$set": {"tenant": tenant}}, upsert=True)
         doc = await col.find_one({"_id": key})
         return int(doc["last"])
+
+
+async def numbers_issued_since(dbs: TenantDatabases, tenant: str, since: datetime) -> AsyncIterator[dict[str, Any]]:
+    """Outbox recovery candidates: every order number handed out on the days since `since`, by `_id`.
+
+    The orders need no `(outbox_owner, outbox_at)` index for a relay that died: the day counters say
+    which numbers exist, and `_id $in` finds them. An hour's margin: a number is taken when the
+    contact arrives, a moment before its order is stamped.
+    """
+    first_day = order_day(since - timedelta(hours=1))
+    async for counter in dbs.for_tenant(tenant)[COUNTERS].find({"tenant": tenant}):
+        day = str(counter["_id"]).rsplit(":", 1)[-1]
+        if day < first_day:
+            continue
+        last = int(counter["last"])
+        for start in range(1, last + 1, RECOVERY_CHUNK):
+            yield {"_id": {"$in": [ticket_number(tenant, day, n) for n in range(start, min(start + RECOVERY_CHUNK, last + 1))]}}
 
 
 class MongoRules:
