@@ -27,6 +27,25 @@ MAX_PENDING_REFUSALS = 500  # beyond this a flood of refused requests is counted
 log = logging.getLogger(__name__)
 
 
+def audit_entry(
+    service: str, tenant: str, *, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One audit entry as stored (alone, or inside an `audit_bucket`)."""
+    return {
+        "tenant": tenant,
+        "at": datetime.now(UTC),
+        "service": service,
+        "actor": actor.subject if actor else None,
+        "actor_tenant": actor.tenant if actor else None,
+        "roles": sorted(actor.roles) if actor else [],
+        "action": action,
+        "target": target,
+        "result": result,
+        "correlation_id": correlation.current(),
+        "detail": detail or {},
+    }
+
+
 def audit_bucket(tenant: str, service: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """审计批: entries of one tenant, oldest first, stored as one document.
 
@@ -124,19 +143,7 @@ class AuditLog:
     def _entry(
         self, tenant: str, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None
     ) -> dict[str, Any]:
-        return {
-            "tenant": tenant,
-            "at": datetime.now(UTC),
-            "service": self.service,
-            "actor": actor.subject if actor else None,
-            "actor_tenant": actor.tenant if actor else None,
-            "roles": sorted(actor.roles) if actor else [],
-            "action": action,
-            "target": target,
-            "result": result,
-            "correlation_id": correlation.current(),
-            "detail": detail or {},
-        }
+        return audit_entry(self.service, tenant, actor=actor, action=action, target=target, result=result, detail=detail)
 
     async def query(
         self,

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from servicekit import correlation
-from servicekit.audit import COLLECTION, audit_bucket
+from servicekit.audit import COLLECTION, audit_bucket, audit_entry
 from servicekit.auth import Principal
 from servicekit.mongo import TenantDatabases
 
@@ -35,12 +33,7 @@ class BufferedAudit:
         self._unsent: deque[dict[str, Any]] = deque()
 
     def record(self, tenant: str, *, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None = None) -> None:
-        self._pending[tenant].append({
-            "tenant": tenant, "at": datetime.now(UTC), "service": self.service,
-            "actor": actor.subject if actor else None, "actor_tenant": actor.tenant if actor else None,
-            "roles": sorted(actor.roles) if actor else [], "action": action, "target": target, "result": result,
-            "correlation_id": correlation.current(), "detail": detail or {},
-        })
+        self._pending[tenant].append(audit_entry(self.service, tenant, actor=actor, action=action, target=target, result=result, detail=detail))
 
     async def flush(self) -> None:
         pending, self._pending = self._pending, defaultdict(list)
