@@ -12,8 +12,9 @@ stamped at or after the checkpoint (at least once: consumers drop duplicates by 
 Finding those documents needs an index, and every insert pays for each index it maintains (on
 SecantusDB an `(outbox_owner, outbox_at)` index cost about a fifth of the database's work per
 order). So a collection can name its own `Candidates`: index-backed filters (e.g. `_id $in` over
-the numbers handed out since a time) that cover every document first written after it. Documents
-that get events appended later (`stamp_append`) are marked in a sparse index only they enter.
+the numbers handed out since a time) that cover every document first written after it. Events
+that belong to an older document are stored in a new document of their own (intake: a repeat
+contact gets its own number), so every event is in a document written after it was staged.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ Clock = Callable[[], datetime]
 # first written at or after `since` (more is fine: the owner and stamp time are checked as well).
 Candidates = Callable[[str, datetime], AsyncIterator[dict[str, Any]]]
 OWNER_INDEX = [("outbox_owner", 1), ("outbox_at", 1)]
-MOVED_INDEX = [("outbox_moved_owner", 1), ("outbox_moved_at", 1)]
+# Earlier releases marked documents that had events appended in this index; no writer enters it now.
+SUPERSEDED_INDEXES = ["tenant_1_outbox_owner_1_outbox_at_1", "outbox_moved_owner_1_outbox_moved_at_1"]
 
 
 def entry_of(envelope: Envelope[Any]) -> dict[str, Any]:
@@ -123,13 +125,6 @@ class OutboxRelay:
         doc.update(outbox=staged.entries, outbox_owner=self.owner, outbox_at=staged.at)
         return staged
 
-    def stamp_append(self, tenant: str, collection: str, envelopes: Iterable[Envelope[Any]]) -> tuple[dict[str, Any], Staged]:
-        """The update operators that append events to an existing document (moved into this owner's range)."""
-        staged = self._stage(tenant, collection, envelopes)
-        moved = {"outbox_moved_owner": self.owner, "outbox_moved_at": staged.at}
-        update = {"$push": {"outbox": {"$each": staged.entries}}, "$set": {"outbox_owner": self.owner, "outbox_at": staged.at, **moved}}
-        return update, staged
-
     def commit(self, staged: Staged) -> None:
         """The write is durable: publish its events."""
         self._in_flight.pop(staged.seq, None)
@@ -153,12 +148,11 @@ class OutboxRelay:
             db = self.dbs.for_tenant(tenant)
             for name, candidates in self.collections.items():
                 # No leading `tenant`: the database is the tenant's own, and every insert pays for each key field.
-                superseded = ["tenant_1_outbox_owner_1_outbox_at_1"]
+                superseded = list(SUPERSEDED_INDEXES)
                 if candidates is None:
                     await db[name].create_index(OWNER_INDEX)
                 else:
                     superseded.append("outbox_owner_1_outbox_at_1")
-                await db[name].create_index(MOVED_INDEX, sparse=True)  # only documents stamp_append moved
                 await drop_superseded_indexes(db[name], superseded)
             await db[CHECKPOINTS].create_index([("tenant", 1), ("collection", 1), ("heartbeat", 1)])
         await self.checkpoint()
@@ -279,12 +273,11 @@ class OutboxRelay:
         col = self.dbs.for_tenant(tenant)[cp["collection"]]
         owner, since = cp["owner"], cp["published_before"]
         stamped = {"tenant": tenant, "outbox_owner": owner, "outbox_at": {"$gte": since}}
-        queries = [{"tenant": tenant, "outbox_moved_owner": owner, "outbox_moved_at": {"$gte": since}}]
         candidates = self.collections.get(cp["collection"])
         if candidates is None:
-            queries.append(stamped)
+            queries = [stamped]
         else:
-            queries += [{**where, **stamped} async for where in candidates(tenant, since)]
+            queries = [{**where, **stamped} async for where in candidates(tenant, since)]
         docs: dict[Any, list[dict[str, Any]]] = {}
         for query in queries:
             docs.update({doc["_id"]: doc.get("outbox", []) async for doc in col.find(query, {"outbox": 1})})

@@ -15,6 +15,8 @@ from hotline_contracts import make_event
 from hotline_contracts.events.outage import OutagePublishedV1, OutageScope
 from servicekit.devtoken import ensure_dev_issuer, issue_token
 
+from intake.adapters.mongo import ticket_doc
+from intake.domain.model import Ticket
 from intake_fixtures import IN_OUTAGE, NORMAL
 from intake_support import read_topic, running, seed_customers, settings_for
 
@@ -79,7 +81,7 @@ async def test_orders_accepted_while_the_broker_is_down_are_published_once_after
             r = await client.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": c.account_no, "summary": "停电"}, headers=agent)
             assert r.status_code == 201, r.text
             accepted.append(r.json()["ticket_id"])
-        stored = await app.state.runtime.dbs.for_tenant("370102")["tickets"].count_documents({"tenant": "370102"})
+        stored = await app.state.runtime.dbs.for_tenant("370102")["tickets"].count_documents({"tenant": "370102", "kind": None})  # orders, not their keys
         assert stored == 12 and app.state.intake.extras["relay"].backlog() == 12
         broker = processes.start_tansu(port, tmp_path / "logs")
         try:
@@ -111,7 +113,7 @@ async def test_orders_of_an_intake_that_stopped_before_publishing_are_published_
             accepted.append(r.json())
         assert app.state.intake.extras["relay"].backlog() == 4 + 2  # four orders; the repeat contact and its urge
     indexes = await AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"].index_information()
-    assert "outbox_owner_1_outbox_at_1" not in indexes
+    assert sorted(indexes) == ["_id_"]  # orders, their keys and the repeat contact found by number alone
     live = settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix).model_copy(update={"outbox_owner": f"live-{prefix}", "outbox_stale_after_seconds": 1.0})
     async with running(live):
         created = await read_topic(kafka_bootstrap, "ticket.created.v1", f"g-{unique_name}", 4, lambda m: m["data"]["summary"] == summary)
@@ -142,27 +144,54 @@ async def test_simultaneous_calls_share_one_batch_yet_keep_their_own_answers(tmp
     assert sorted(r.status_code for r in first) == [200, 200, 201] and sum(r.json()["repeat"] for r in first) == 2
     assert len({r.json()["ticket_id"] for r in retried}) == 1 and sum(r.json()["created"] for r in retried) == 1
     assert len({r.json()["ticket_id"] for r in rest}) == 8 and all(r.status_code == 201 for r in rest)
+    tickets = AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"]
+    for customer in customers[:2]:  # the orders that lost their key in the batch were deleted again
+        assert await tickets.count_documents({"account_no": customer.account_no, "kind": None}) == 1
 
 
-async def test_a_database_from_the_previous_release_is_left_with_only_the_indexes_in_use(
+async def test_a_key_left_by_an_order_that_was_never_kept_does_not_lock_the_customer_out(
     tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name
 ) -> None:
-    """Superseded indexes cost every insert their upkeep; the replacements are sparse, which SecantusDB can plan on."""
+    """A process stopped between storing a batch and undoing a refused order can leave that order's key behind."""
+    prefix = f"t{unique_name}"
+    await seed_customers(mongo_uri, prefix, [NORMAL])
+    tickets = AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"]
+    leftover = {"_id": f"open_key|{NORMAL.account_no}|fault_repair", "tenant": "370102", "kind": "open_key",
+                "ticket_id": "370102-20261126-000099", "at": datetime.now(UTC)}
+    await tickets.insert_one(leftover)
+    async with running(settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix)) as (http, _):
+        r = await http.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": NORMAL.account_no, "summary": "停电"},
+                            headers=agent)
+    assert r.status_code == 201 and r.json()["created"], r.text
+    assert (await tickets.find_one({"_id": leftover["_id"]}))["ticket_id"] == r.json()["ticket_id"]
+
+
+async def test_a_database_from_an_earlier_release_keeps_its_open_orders_and_retry_keys_without_their_indexes(
+    tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name
+) -> None:
+    """Earlier releases kept open orders and retry keys unique by indexes; every index costs each insert its upkeep.
+
+    At start-up their values become key documents, then the indexes go: the open order still absorbs
+    the customer's next call, and a retry with the old key still answers the old order.
+    """
     prefix = f"t{unique_name}"
     client = AsyncMongoClient(mongo_uri)
     tickets = client[f"{prefix}_370102"]["tickets"]
-    exists = {"partialFilterExpression": {"open_key": {"$exists": True}}}
-    await tickets.create_index([("tenant", 1), ("open_key", 1)], unique=True, **exists)
-    await tickets.create_index([("tenant", 1), ("outbox_owner", 1), ("outbox_at", 1)])
+    await tickets.create_index([("open_key", 1)], unique=True, sparse=True)
+    await tickets.create_index([("idempotency_key", 1)], unique=True, sparse=True)
+    await tickets.create_index([("outbox_moved_owner", 1), ("outbox_moved_at", 1)], sparse=True)
+    old = Ticket(tenant="370102", ticket_id="370102-20261120-000007", business_type="fault_repair", sub_type=None, channel="hotline",
+                 summary="停电", first_contact_owner="agent:zhangsan", accepted_at=datetime.now(UTC) - timedelta(hours=1),
+                 account_no=NORMAL.account_no, idempotency_key=f"agent:zhangsan|old-{unique_name}")
+    await tickets.insert_one(ticket_doc(old))  # as that release stored it: the unique values on the order
     await seed_customers(mongo_uri, prefix, [NORMAL])
     async with running(settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix)) as (http, _):
-        first = await http.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": NORMAL.account_no,
-                                                         "summary": "停电"}, headers=agent)
         again = await http.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": NORMAL.account_no,
                                                          "summary": "还是停电"}, headers=agent)
+        retried = await http.post("/api/v1/tickets", json={"business_type": "fault_repair", "account_no": NORMAL.account_no, "summary": "重试"},
+                                  headers={**agent, "Idempotency-Key": f"old-{unique_name}"})
     indexes = await tickets.index_information()
     await client.close()
-    assert sorted(indexes) == ["_id_", "idempotency_key_1", "open_key_1", "outbox_moved_owner_1_outbox_moved_at_1"]
-    assert indexes["open_key_1"].get("sparse") and indexes["open_key_1"].get("unique")
-    assert first.status_code == 201 and again.status_code == 200 and again.json()["repeat"]
-    assert again.json()["ticket_id"] == first.json()["ticket_id"]
+    assert sorted(indexes) == ["_id_"]
+    assert again.status_code == 200 and again.json()["repeat"] and again.json()["ticket_id"] == old.ticket_id
+    assert retried.status_code == 200 and retried.json()["replayed"] and retried.json()["ticket_id"] == old.ticket_id
