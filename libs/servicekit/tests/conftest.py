@@ -7,14 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from hotline_contracts.events.ticket import TicketCreatedV1
 from servicekit.auth import Principal, current_principal
 from servicekit.devtoken import ensure_dev_issuer
 from servicekit.errors import not_found
-from servicekit.http import create_http_app
+from servicekit.http import create_http_app, hot_path, read_body
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 
@@ -31,6 +32,15 @@ def _router() -> APIRouter:
     @router.post("/orders")
     async def create(order: Order, who: Principal = Depends(current_principal)) -> dict[str, str]:
         return {"tenant": who.tenant, "summary": order.summary}
+
+    @router.post("/fast-orders")
+    @hot_path
+    async def create_fast(request: Request) -> Response:
+        who = await current_principal(request)
+        order = await read_body(request, Order)
+        if order.summary == "boom":
+            raise RuntimeError("unexpected")
+        return JSONResponse({"tenant": who.tenant, "summary": order.summary}, status_code=201)
 
     @router.get("/orders/{order_id}")
     async def read(order_id: str) -> dict[str, str]:

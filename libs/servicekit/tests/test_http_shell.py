@@ -106,3 +106,51 @@ async def test_healthz_answers_without_dependencies_and_readyz_says_not_ready(ki
     assert (await kit_client.get("/healthz")).json()["status"] == "ok"
     ready = await kit_client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["kafka"] is False
+
+
+async def test_hot_path_route_answers_like_a_routed_one(kit_client, issuer_dir, monkeypatch):
+    from fastapi.routing import APIRoute
+
+    async def routed(*_):
+        raise AssertionError("a hot_path route went through FastAPI's routing")
+
+    monkeypatch.setattr(APIRoute, "handle", routed)
+    auth = {"Authorization": f"Bearer {_token(issuer_dir)}", "X-Correlation-ID": "hot-1"}
+    created = await kit_client.post("/fast-orders", json={"phone": "13812345678", "summary": "停电", "count": 1}, headers=auth)
+    assert created.status_code == 201 and created.json()["tenant"] == "37"
+    assert created.headers["x-correlation-id"] == "hot-1"
+    bad = await kit_client.post("/fast-orders", json={"phone": "12345", "summary": "停电"}, headers=auth)
+    assert bad.status_code == 422
+    assert {f["loc"] for f in bad.json()["error"]["fields"]} == {"body.phone", "body.count"}
+    anonymous = await kit_client.post("/fast-orders", json={})
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["message_zh"] == "缺少身份令牌"
+    monkeypatch.undo()
+    text = (await kit_client.get("/metrics")).text
+    assert 'hotline_http_requests_total{method="POST",route="/fast-orders",service="kit-test",status="201"} 1.0' in text
+    assert 'hotline_http_requests_total{method="POST",route="/fast-orders",service="kit-test",status="422"} 1.0' in text
+
+
+async def test_hot_path_leaves_other_methods_and_failures_to_the_usual_handling(kit_client, issuer_dir):
+    wrong_method = await kit_client.get("/fast-orders")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"]["message_zh"] == "不支持该请求方法"
+    auth = {"Authorization": f"Bearer {_token(issuer_dir)}", "X-Correlation-ID": "hot-2"}
+    boom = await kit_client.post("/fast-orders", json={"phone": "13812345678", "summary": "boom", "count": 1}, headers=auth)
+    assert boom.status_code == 500 and boom.json()["correlation_id"] == "hot-2"
+    assert "unexpected" not in boom.text
+
+
+def test_hot_path_refuses_an_endpoint_with_declared_parameters(kit_settings):
+    from fastapi import APIRouter
+
+    from servicekit.http import create_http_app, hot_path
+    from servicekit.runtime import Runtime
+
+    router = APIRouter()
+
+    @router.post("/orders/{order_id}")
+    @hot_path
+    async def declared(order_id: str) -> dict[str, str]:
+        return {"order_id": order_id}
+
+    with pytest.raises(TypeError, match="hot_path"):
+        create_http_app(Runtime.build(kit_settings), title="kit", description="kit", routers=[router], start_dependencies=False)

@@ -15,14 +15,25 @@ pytestmark = pytest.mark.unit
 
 
 class FlakyBroker:
+    """`down`: the client refuses the event; `unconfirmed`: it takes the event, the broker never acknowledges it."""
+
     def __init__(self) -> None:
         self.down = False
+        self.unconfirmed = False
+        self.offered = 0
         self.sent: list[str] = []
 
-    async def send(self, entry: dict) -> None:
+    async def send(self, entry: dict) -> asyncio.Future[None]:
+        self.offered += 1
         if self.down:
             raise ConnectionError("broker down")
-        self.sent.append(entry["id"])
+        ack = asyncio.get_running_loop().create_future()
+        if self.unconfirmed:
+            ack.set_exception(TimeoutError("no acknowledgement"))
+        else:
+            self.sent.append(entry["id"])
+            ack.set_result(None)
+        return ack
 
 
 def relay(broker: FlakyBroker, now: list[datetime]) -> OutboxRelay:
@@ -49,6 +60,27 @@ async def test_events_stamped_into_the_document_are_published_once_after_the_bro
     while r.backlog():
         await r.publish_batch()
     assert broker.sent == ids  # each once, in order
+
+
+async def test_unacknowledged_events_stay_pending_and_a_refusing_client_is_offered_only_the_first(ticket_created) -> None:
+    broker, now = FlakyBroker(), [datetime(2026, 11, 26, tzinfo=UTC)]
+    r = relay(broker, now)
+    ids = []
+    for _ in range(3):
+        env = make_event(ticket_created, tenant="370102", source="/t", subject="x")
+        r.commit(r.stamp("370102", "tickets", {}, [env]))
+        ids.append(env.id)
+    broker.unconfirmed = True
+    with pytest.raises(RuntimeError):
+        await r.publish_batch()
+    assert r.backlog() == 3 and broker.sent == []
+    broker.unconfirmed, broker.down, broker.offered = False, True, 0
+    with pytest.raises(RuntimeError):
+        await r.publish_batch()
+    assert broker.offered == 1 and r.backlog() == 3
+    broker.down = False
+    assert await r.publish_batch() == 3
+    assert broker.sent == ids and r.backlog() == 0
 
 
 async def test_watermark_never_passes_a_write_still_in_flight(ticket_created) -> None:

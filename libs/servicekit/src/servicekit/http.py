@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
@@ -26,18 +28,22 @@ from servicekit.runtime import Runtime
 
 log = logging.getLogger(__name__)
 Body = TypeVar("Body", bound=BaseModel)
+Endpoint = TypeVar("Endpoint", bound=Callable[[Request], Awaitable[Response]])
+HotRoutes = dict[tuple[str, str], APIRoute]
 
 MAX_BODY_BYTES = 256 * 1024
 _HTTP_ZH = {404: ("资源不存在", "not found"), 405: ("不支持该请求方法", "method not allowed"), 413: ("请求体过大", "request body too large")}
 
 
 class ObservabilityMiddleware:
-    """Binds the correlation id, refuses oversized bodies, and records request metrics by route template."""
+    """Binds the correlation id, refuses oversized bodies, records request metrics by route template,
+    and serves the `hot_path` routes itself."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime, hot: HotRoutes) -> None:
         self.app = app
         self.metrics = runtime.metrics
         self.service = runtime.settings.service_name
+        self.hot = hot
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,6 +67,8 @@ class ObservabilityMiddleware:
             if length > MAX_BODY_BYTES:
                 response = _error_response(AppError(*_HTTP_ZH[413], code="body_too_large", status=413))
                 await response(scope, receive, send_wrapper)
+            elif (route := self.hot.get((scope.get("method", ""), _route_path(scope)))) is not None:
+                await _serve_hot(route, scope, receive, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
         except Exception:
@@ -80,6 +88,57 @@ class ObservabilityMiddleware:
 
 def _error_response(error: AppError) -> JSONResponse:
     return JSONResponse(error.body(correlation.current()), status_code=error.status)
+
+
+async def _app_error_response(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    if is_access_refusal(exc):
+        note_refusal(request, exc)  # every refused attempt lands in the audit log (best effort)
+    return _error_response(exc)
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope.get("path", "")
+    root = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
+async def _serve_hot(route: APIRoute, scope: Scope, receive: Receive, send: Send) -> None:
+    """What routing, FastAPI's request wrapper and the exception middleware would do for this route."""
+    scope["route"] = route
+    request = Request(scope, receive, send)
+    try:
+        response = await route.endpoint(request)
+    except AppError as exc:
+        response = await _app_error_response(request, exc)
+    await response(scope, receive, send)
+
+
+def hot_path(endpoint: Endpoint) -> Endpoint:
+    """Serve this route from the observability middleware, skipping FastAPI's routing and request layers.
+
+    For order creation only: at 700 orders/s those layers (route matching over every route, the
+    request wrapper, the dependency solver, the exception and exit-stack middlewares) were about a
+    fifth of intake's CPU per order. The endpoint must be `async def (request: Request) -> Response`
+    on a path without parameters, raising `AppError` for refusals; its route stays registered, so
+    OpenAPI and every other method or path behave as before. Declare its body with `body_spec`.
+    """
+    endpoint.__hot_path__ = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _hot_routes(routers: Sequence[APIRouter]) -> HotRoutes:
+    """The `hot_path` routes declared directly on the routers the app includes as they are."""
+    hot: HotRoutes = {}
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and getattr(route.endpoint, "__hot_path__", False):
+                params = list(inspect.signature(route.endpoint).parameters.values())
+                plain = len(params) == 1 and params[0].annotation in (Request, "Request")
+                if route.param_convertors or not plain or route.dependencies or router.dependencies:
+                    raise TypeError(f"hot_path route {route.path} must take only `request: Request`, without path parameters or dependencies")
+                hot.update({(method, route.path): route for method in route.methods})
+    return hot
 
 
 async def read_body(request: Request, model: type[Body]) -> Body:
@@ -121,12 +180,6 @@ def _document_body_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> No
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_app_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, AppError)
-        if is_access_refusal(exc):
-            note_refusal(request, exc)  # every refused attempt lands in the audit log (best effort)
-        return _error_response(exc)
-
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return _error_response(validation_failed(field_errors(list(exc.errors()))))
@@ -136,7 +189,7 @@ def install_error_handlers(app: FastAPI) -> None:
         zh, en = _HTTP_ZH.get(exc.status_code, ("请求无法处理", str(exc.detail)))
         return _error_response(AppError(zh, en, code=f"http_{exc.status_code}", status=exc.status_code))
 
-    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(AppError, _app_error_response)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
 
@@ -194,7 +247,7 @@ def create_http_app(
     runtime.audit.bind_metrics(runtime.metrics.registry)
     runtime.dead_letters.audit = runtime.audit  # events refused for an unhosted tenant are audited too
     install_error_handlers(app)
-    app.add_middleware(ObservabilityMiddleware, runtime=runtime)
+    app.add_middleware(ObservabilityMiddleware, runtime=runtime, hot=_hot_routes(routers))
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)

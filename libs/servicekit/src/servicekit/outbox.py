@@ -38,7 +38,10 @@ from servicekit.mongo import TenantDatabases, drop_superseded_indexes
 log = logging.getLogger(__name__)
 
 CHECKPOINTS = "outbox_checkpoints"
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+# Hands one stored entry to the broker client. Awaiting the call queues the event (in call order);
+# awaiting what it returns waits for the broker's acknowledgement. Split in two so a batch needs
+# no task per event: one task per send cost about a quarter of the relay's CPU per event.
+Send = Callable[[dict[str, Any]], Awaitable[Awaitable[Any]]]
 Clock = Callable[[], datetime]
 # (tenant, since) → filters on indexed fields that together match every document of the collection
 # first written at or after `since` (more is fine: the owner and stamp time are checked as well).
@@ -63,15 +66,18 @@ def entry_of(envelope: Envelope[Any]) -> dict[str, Any]:
 def broker_sender(broker: Any, metrics: StandardMetrics, service: str) -> Send:
     """Send one stored entry with the FastStream broker, as `EventPublisher.publish` would."""
 
-    async def send(entry: dict[str, Any]) -> None:
-        await broker.publish(
+    async def send(entry: dict[str, Any]) -> asyncio.Future[Any]:
+        ack: asyncio.Future[Any] = await broker.publish(
             entry["payload"].encode(),
             topic=entry["topic"],
             key=entry["key"].encode(),
             headers={"ce_type": entry["ce_type"], "ce_id": entry["id"], "correlation_id": entry["correlation_id"]},
             correlation_id=entry["correlation_id"],
+            no_confirm=True,  # the acknowledgement is returned and awaited by the relay
         )
-        metrics.events_published.labels(service, entry["topic"]).inc()
+        published = metrics.events_published.labels(service, entry["topic"])
+        ack.add_done_callback(lambda done: None if done.cancelled() or done.exception() else published.inc())
+        return ack
 
     return send
 
@@ -217,7 +223,7 @@ class OutboxRelay:
         if not batch:
             return 0
         entries = [(s, e) for s in batch for e in s.entries]
-        results = await asyncio.gather(*(self.send(e) for _, e in entries), return_exceptions=True)
+        results = await self._send_all([e for _, e in entries])
         failed: dict[int, list[dict[str, Any]]] = {}
         for (staged, entry), result in zip(entries, results, strict=True):
             if isinstance(result, BaseException):
@@ -231,6 +237,23 @@ class OutboxRelay:
             first = next(r for r in results if isinstance(r, BaseException))
             raise RuntimeError(f"{sum(map(len, failed.values()))} of {len(entries)} sends failed") from first
         return len(entries)
+
+    async def _send_all(self, entries: list[dict[str, Any]]) -> list[Any]:
+        """Queue the entries in order, then wait for every acknowledgement; a failure stands in its entry's place.
+
+        After the first entry the client refuses, the rest are not offered: they would wait for the
+        same broker one after another (a client without metadata blocks each send for its timeout).
+        """
+        handed: list[Any] = []
+        for entry in entries:
+            try:
+                handed.append(await self.send(entry))
+            except Exception as exc:  # noqa: BLE001 - reported through the results, like a failed acknowledgement
+                handed.extend([exc] * (len(entries) - len(handed)))
+                break
+        acks = [h for h in handed if not isinstance(h, BaseException)]
+        confirmed = iter(await asyncio.gather(*acks, return_exceptions=True))
+        return [h if isinstance(h, BaseException) else next(confirmed) for h in handed]
 
     def _update_gauges(self) -> None:
         self.metrics.outbox_backlog.set(self.backlog())
@@ -284,7 +307,7 @@ class OutboxRelay:
         entries = [e for outbox in docs.values() for e in outbox]
         for start in range(0, len(entries), self.batch_size):
             chunk = entries[start : start + self.batch_size]
-            results = await asyncio.gather(*(self.send(e) for e in chunk), return_exceptions=True)
+            results = await self._send_all(chunk)
             errors = [r for r in results if isinstance(r, BaseException)]
             if errors:
                 raise RuntimeError("republishing a dead relay's backlog failed") from errors[0]

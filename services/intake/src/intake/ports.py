@@ -30,7 +30,10 @@ class TicketRepository(Protocol):
     async def by_idempotency_key(self, tenant: str, key: str) -> Ticket | None: ...
 
     async def attach_contact(self, tenant: str, ticket_id: str, contact: dict[str, Any], events: Sequence[Envelope[Any]]) -> int:
-        """Record a repeat contact (and its events); returns the order's contact count."""
+        """Record a repeat contact (and its events); returns the order's contact count.
+
+        The contact's idempotency key, if any, then names the order; DuplicateIdempotencyKey if it already does.
+        """
 
     async def release_open_key(self, tenant: str, ticket_id: str) -> None:
         """The order no longer blocks a new one (closed, or older than the repeat window)."""

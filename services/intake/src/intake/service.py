@@ -22,6 +22,10 @@ from servicekit import correlation
 SOURCE = "/hotline/intake"
 
 
+class IntakeBusy(Exception):
+    """The same request (its idempotency key) is being accepted by another call at this moment (→ 409, retry)."""
+
+
 class IntakeRefused(Exception):
     """The contact cannot become an order as given; `problems` name the fields (→ 422)."""
 
@@ -55,7 +59,7 @@ async def accept_contact(tenant: str, contact: Contact, *, deps: IntakeDeps) -> 
     customer = await _customer(tenant, contact, deps)
     if customer is not None and not contact.account_no:
         contact = replace(contact, account_no=customer.account_no)  # identified by phone
-    problems = Catalog(await deps.rules.rows(tenant, "business_types", now)).check(contact)
+    problems = Catalog.of(await deps.rules.rows(tenant, "business_types", now)).check(contact)
     if problems:
         raise IntakeRefused(problems)
     contact, reconnection = _arrears_path(contact, customer)
@@ -114,13 +118,19 @@ async def _new_ticket(
 
 
 async def _store(
-    tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: IntakeDeps
+    tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: IntakeDeps, attempts: int = 3
 ) -> IntakeResult:
     try:
         await deps.tickets.insert(tenant, ticket, created_events(ticket))
     except DuplicateIdempotencyKey:
         earlier = await deps.tickets.by_idempotency_key(tenant, _scoped_key(contact))
-        return IntakeResult(earlier or ticket, created=False, replayed=True)
+        if earlier is not None:
+            return IntakeResult(earlier, created=False, replayed=True)
+        # The key's holder was a simultaneous retry refused in its own turn (the customer's order
+        # was open) and undone: this call tries again, and becomes the repeat contact or the replay.
+        if attempts <= 1:
+            raise IntakeBusy from None
+        return await _store(tenant, ticket, contact, answer, reconnection, deps, attempts - 1)
     except DuplicateOpenOrder:
         return await _repeat_or_retry(tenant, ticket, contact, answer, reconnection, deps)
     deps.metrics.created(tenant, ticket.business_type)
@@ -139,7 +149,11 @@ async def _repeat_or_retry(
         if open_order is not None:
             await deps.tickets.release_open_key(tenant, open_order.ticket_id)
         return await _store(tenant, ticket, contact, answer, reconnection, deps)
-    count = await deps.tickets.attach_contact(tenant, open_order.ticket_id, _contact_doc(ticket), repeat_events(open_order, ticket))
+    try:
+        count = await deps.tickets.attach_contact(tenant, open_order.ticket_id, _contact_doc(ticket), repeat_events(open_order, ticket))
+    except DuplicateIdempotencyKey:  # the same request, retried while the first was being attached
+        earlier = await deps.tickets.by_idempotency_key(tenant, _scoped_key(contact))
+        return IntakeResult(earlier or open_order, created=False, replayed=True)
     deps.metrics.repeat(tenant)
     _count_outage_call(tenant, answer, deps)
     open_order.contact_count = count

@@ -60,6 +60,14 @@ async def test_orders_flow_through_the_outbox_and_outage_calls_are_linked(tmp_pa
         normal = await client.post("/api/v1/tickets", json={**body, "account_no": NORMAL.account_no}, headers=agent)
         repeat = await client.post("/api/v1/tickets", json={**body, "account_no": NORMAL.account_no}, headers=agent)
         assert normal.status_code == 201 and repeat.status_code == 200 and repeat.json()["ticket_id"] == normal.json()["ticket_id"]
+        retried_repeat = await asyncio.gather(*(  # one repeat contact sent three times at once by a CTI retrying
+            client.post("/api/v1/tickets", json={**body, "account_no": NORMAL.account_no}, headers={**agent, "Idempotency-Key": f"r-{unique_name}"})
+            for _ in range(3)
+        ))
+        assert [r.status_code for r in retried_repeat] == [200] * 3, [r.text for r in retried_repeat]
+        assert {r.json()["ticket_id"] for r in retried_repeat} == {normal.json()["ticket_id"]}
+        order = await client.get(f"/api/v1/tickets/{normal.json()['ticket_id']}", headers=agent)
+        assert order.json()["contact_count"] == 3  # the first contact, the repeat, and the retried repeat once
         retried = await client.post("/api/v1/tickets", json=body, headers={**agent, "Idempotency-Key": f"k-{unique_name}"})
         assert retried.status_code == 200 and retried.json()["ticket_id"] == linked["ticket_id"] and retried.json()["replayed"]
         assert retried.json()["outage"]["outage_id"] == outage_id

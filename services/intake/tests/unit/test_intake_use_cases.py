@@ -88,6 +88,17 @@ async def test_retry_with_the_same_idempotency_key_returns_the_same_order(memory
     assert len(deps.tickets.tickets) == 1 and len(deps.tickets.events_of("ticket.created.v1")) == 1
 
 
+async def test_a_retried_repeat_contact_is_attached_once(memory_intake: Intake, clock) -> None:
+    deps = memory_intake.deps
+    first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    clock.now += timedelta(minutes=30)
+    again = await accept_contact("370102", repair(NORMAL.account_no, idempotency_key="cti-7"), deps=deps)
+    retry = await accept_contact("370102", repair(NORMAL.account_no, idempotency_key="cti-7"), deps=deps)
+    assert again.repeat and retry.replayed and retry.ticket.ticket_id == first.ticket.ticket_id
+    assert retry.ticket.contact_count == 2  # the retry is answered with the order, not attached again
+    assert len(deps.tickets.events_of("ticket.repeat_contact_attached.v1")) == 1
+
+
 async def test_consultation_answered_from_the_knowledge_base_closes_at_first_contact(memory_intake: Intake) -> None:
     ask = Contact(channel="hotline", business_type="consultation", summary="阶梯电价怎么算", owner="agent:a",
                   kb_article_id="KB-1", resolved_at_first_contact=True)

@@ -27,6 +27,7 @@ class MemoryTickets:
         self.contacts: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.published: list[Envelope[Any]] = []
         self.released: set[tuple[str, str]] = set()
+        self.contact_keys: dict[tuple[str, str], str] = {}  # idempotency key of a repeat contact → its order
 
     async def insert(self, tenant: str, ticket: Ticket, events: Sequence[Envelope[Any]]) -> None:
         if ticket.idempotency_key and await self.by_idempotency_key(tenant, ticket.idempotency_key):
@@ -49,9 +50,16 @@ class MemoryTickets:
         return None
 
     async def by_idempotency_key(self, tenant: str, key: str) -> Ticket | None:
+        if (tenant, key) in self.contact_keys:
+            return await self.get(tenant, self.contact_keys[(tenant, key)])
         return next((replace(t) for (tn, _), t in self.tickets.items() if tn == tenant and t.idempotency_key == key), None)
 
     async def attach_contact(self, tenant: str, ticket_id: str, contact: dict[str, Any], events: Sequence[Envelope[Any]]) -> int:
+        key = contact.get("idempotency_key")
+        if key:
+            if await self.by_idempotency_key(tenant, key):
+                raise DuplicateIdempotencyKey
+            self.contact_keys[(tenant, key)] = ticket_id
         ticket = self.tickets[(tenant, ticket_id)]
         ticket.contact_count += 1
         self.contacts[(tenant, ticket_id)].append(contact)

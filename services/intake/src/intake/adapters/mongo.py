@@ -139,14 +139,18 @@ class MongoTickets:
                 self.outbox.commit(staged)
             else:
                 self.outbox.discard(staged)
-        undo = [d["_id"] for i, (n, d) in enumerate(docs) if results[n] is not None and i not in refused]
-        if undo:
-            try:
-                await self._col(tenant).delete_many({"_id": {"$in": undo}, "tenant": tenant})
-            except Exception as exc:  # noqa: BLE001 - the stored orders are answered as stored all the same
-                # Left behind, but discarded above: this relay never publishes them. Logged by number for removal.
-                log.warning("refused orders not deleted", extra={"tenant": tenant, "ids": undo, "error": repr(exc)})
+        await self._undo(tenant, [d["_id"] for i, (n, d) in enumerate(docs) if results[n] is not None and i not in refused])
         return results
+
+    async def _undo(self, tenant: str, ids: list[str]) -> None:
+        """Delete documents of a refused write whose events were discarded; a failure is logged, not raised."""
+        if not ids:
+            return
+        try:
+            await self._col(tenant).delete_many({"_id": {"$in": ids}, "tenant": tenant})
+        except Exception as exc:  # noqa: BLE001 - the caller's answer stands all the same
+            # Left behind, but discarded: this relay never publishes them. Logged by number for removal.
+            log.warning("refused documents not deleted", extra={"tenant": tenant, "ids": ids, "error": repr(exc)})
 
     async def get(self, tenant: str, ticket_id: str) -> Ticket | None:
         doc = await self._col(tenant).find_one({"_id": ticket_id, "tenant": tenant})
@@ -173,16 +177,30 @@ class MongoTickets:
         """重复来电: the contact is a document of its own, under the number it was given, and carries its events.
 
         Its events are then in a document written after they were staged, which outbox recovery finds
-        by number like any new order: no index on the older order for them.
+        by number like any new order: no index on the older order for them. The contact's
+        idempotency key, if any, is written right after it and points at the order, so a retry of
+        the same request is answered with the order instead of being attached a second time.
         """
         col = self._col(tenant)
         doc = {"_id": contact["contact_id"], "tenant": tenant, "kind": REPEAT_CONTACT, "ticket_id": ticket_id, "at": contact["at"]}
+        docs = [doc, *key_docs(tenant, ticket_id, contact["at"], open_key=None, idempotency_key=contact.get("idempotency_key"))]
         staged = self.outbox.stamp(tenant, TICKETS, doc, events)
         try:
-            await col.insert_one(doc)
+            await col.insert_many(docs)  # ordered: the contact, then its key
+        except BulkWriteError as exc:
+            self.outbox.discard(staged)
+            if any(e["index"] == 1 and e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                await self._undo(tenant, [doc["_id"]])  # a retry of this request was attached first
+                raise DuplicateIdempotencyKey from None
+            raise
+        except BaseException:
+            self.outbox.discard(staged)
+            raise
+        try:
             await col.update_one({"_id": ticket_id, "tenant": tenant}, {"$push": {"contacts": contact}, "$inc": {"contact_count": 1}})
         except BaseException:
             self.outbox.discard(staged)
+            await self._undo(tenant, [d["_id"] for d in docs])
             raise
         self.outbox.commit(staged)
         order = await col.find_one({"_id": ticket_id, "tenant": tenant}, {"contact_count": 1})

@@ -57,7 +57,7 @@ class MongoCustomers:
         wanted = sorted(set(accounts))
         match: Any = wanted[0] if len(wanted) == 1 else {"$in": wanted}
         cursor = self.dbs.for_tenant(tenant)[CUSTOMERS].find({"tenant": tenant, "account_no": match})
-        found = {doc["account_no"]: customer_of(doc) async for doc in cursor}
+        found = {doc["account_no"]: customer_of(doc) for doc in await cursor.to_list()}  # one await, not one per document
         return [found.get(account) for account in accounts]
 
     async def by_phone(self, tenant: str, phone: str) -> list[Customer]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from intake.domain.model import Contact
 
@@ -41,6 +41,19 @@ class TypeRule:
 
 class Catalog:
     """The effective business-type table of one tenant."""
+
+    _built: ClassVar[dict[int, tuple[Sequence[Mapping[str, Any]], Catalog]]] = {}
+
+    @classmethod
+    def of(cls, rows: Sequence[Mapping[str, Any]]) -> Catalog:
+        """The catalog of these rows, built once per rows object (the rule cache hands out the same list for its TTL)."""
+        built = cls._built.get(id(rows))
+        if built is not None and built[0] is rows:  # the entry keeps `rows` alive, so its id is not reused
+            return built[1]
+        if len(cls._built) >= 256:
+            cls._built.clear()
+        catalog = cls._built[id(rows)] = (rows, cls(rows))
+        return catalog[1]
 
     def __init__(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self.types = {

@@ -9,7 +9,8 @@ CHINA = timezone(timedelta(hours=8))
 
 def order_day(at: datetime) -> str:
     """The accepting day in China time, so numbers sort by the calendar day agents see."""
-    return at.astimezone(CHINA).strftime("%Y%m%d")
+    day = at.astimezone(CHINA)
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"  # strftime costs several times as much per order
 
 
 def ticket_number(tenant: str, day: str, n: int) -> str:

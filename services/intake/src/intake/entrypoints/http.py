@@ -14,13 +14,14 @@ from intake.wiring import Intake
 from servicekit.access import authorize
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, not_found, validation_failed
-from servicekit.http import body_spec, read_body
+from servicekit.http import body_spec, hot_path, read_body
 from servicekit.masking import mask_address, mask_phone
 
 IDEMPOTENCY_MAX = 128
 IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "required": False, "description": "客户端重试幂等键; retry-safe key",
                       "schema": {"type": "string", "maxLength": IDEMPOTENCY_MAX}, "example": "cti-20261127-0001"}
-_RESPONSES = {200: {"description": "重复来电或重试：返回已有工单 / repeat contact or retried request"}}
+_RESPONSES = {200: {"description": "重复来电或重试：返回已有工单 / repeat contact or retried request"},
+              409: {"description": "同一幂等键的请求正在受理中，请稍后重试 / the same Idempotency-Key is being accepted right now, retry"}}
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -37,6 +38,7 @@ def tickets_router(intake: Intake) -> APIRouter:
 
     @router.post("", status_code=201, response_model=TicketOut, responses=_RESPONSES, summary="受理 / accept a contact as a work order",
                  openapi_extra=body_spec(TicketIn, [IDEMPOTENCY_HEADER]))
+    @hot_path
     async def create(request: Request) -> Response:
         # The hot path: body, caller and header are read here, not declared (see servicekit.http.read_body).
         principal = await current_principal(request)

@@ -6,11 +6,11 @@ from fastapi.responses import Response
 
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import OutageInfo, TicketOut
-from intake.service import IntakeRefused, accept_contact
+from intake.service import IntakeBusy, IntakeRefused, accept_contact
 from intake.wiring import Intake
 from servicekit.access import authorize
 from servicekit.auth import Principal
-from servicekit.errors import AppError, FieldError, invalid
+from servicekit.errors import AppError, FieldError, conflict, invalid
 
 
 def owner_of(principal: Principal) -> str:
@@ -28,6 +28,8 @@ async def submit(intake: Intake, principal: Principal, contact: Contact, *, unit
         _audit(intake, tenant, principal, "ticket.create", "-", "validation_failed")
         fields = [FieldError(p.loc, p.message_zh, p.message_en) for p in refused.problems]
         raise invalid("受理信息不完整或有误", "the contact cannot be accepted as given", code="validation_failed", fields=fields) from None
+    except IntakeBusy:
+        raise conflict("同一请求正在受理中，请稍后重试", "the same request is being accepted right now, retry shortly", code="request_in_progress") from None
     except AppError as refused:
         if tenant in intake.hosted:
             _audit(intake, tenant, principal, "ticket.create", "-", refused.code)
