@@ -14,7 +14,9 @@ SecantusDB an `(outbox_owner, outbox_at)` index cost about a fifth of the databa
 order). So a collection can name its own `Candidates`: index-backed filters (e.g. `_id $in` over
 the numbers handed out since a time) that cover every document first written after it. Events
 that belong to an older document are stored in a new document of their own (intake: a repeat
-contact gets its own number), so every event is in a document written after it was staged.
+contact gets its own number), so every event is in a document written after it was staged. A collection can also name a
+`Screen` that keeps a refused write's leftovers (stored, then not deleted because the process
+stopped) from being published by the relay that recovers them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ Clock = Callable[[], datetime]
 # (tenant, since) → filters on indexed fields that together match every document of the collection
 # first written at or after `since` (more is fine: the owner and stamp time are checked as well).
 Candidates = Callable[[str, datetime], AsyncIterator[dict[str, Any]]]
+# (tenant, documents a dead relay left unconfirmed) → those whose events may go out. A writer that
+# stores a document and deletes it again when it is refused can stop in between; its screen drops
+# (and removes) such leftovers, whose callers never heard they were accepted.
+Screen = Callable[[str, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 OWNER_INDEX = [("outbox_owner", 1), ("outbox_at", 1)]
 # Earlier releases marked documents that had events appended in this index; no writer enters it now.
 SUPERSEDED_INDEXES = ["tenant_1_outbox_owner_1_outbox_at_1", "outbox_moved_owner_1_outbox_moved_at_1"]
@@ -113,6 +119,7 @@ class OutboxRelay:
     linger: float = 0.0
     clock: Clock = field(default=lambda: datetime.now(UTC))
     collections: dict[str, Candidates | None] = field(default_factory=dict)
+    screens: dict[str, Screen] = field(default_factory=dict)
     _in_flight: dict[int, Staged] = field(default_factory=dict)
     _queue: deque[Staged] = field(default_factory=deque)
     _seq: Any = field(default_factory=itertools.count)
@@ -120,9 +127,11 @@ class OutboxRelay:
     _task: asyncio.Task[None] | None = None
     _started_at: datetime | None = None
 
-    def register(self, collection: str, candidates: Candidates | None = None) -> None:
+    def register(self, collection: str, candidates: Candidates | None = None, screen: Screen | None = None) -> None:
         """A collection whose documents carry events; without `candidates`, recovery uses an `(owner, at)` index."""
         self.collections[collection] = candidates
+        if screen is not None:
+            self.screens[collection] = screen
 
     # -- writer side -------------------------------------------------------------------------
     def stamp(self, tenant: str, collection: str, doc: dict[str, Any], envelopes: Iterable[Envelope[Any]]) -> Staged:
@@ -301,10 +310,12 @@ class OutboxRelay:
             queries = [stamped]
         else:
             queries = [{**where, **stamped} async for where in candidates(tenant, since)]
-        docs: dict[Any, list[dict[str, Any]]] = {}
-        for query in queries:
-            docs.update({doc["_id"]: doc.get("outbox", []) async for doc in col.find(query, {"outbox": 1})})
-        entries = [e for outbox in docs.values() for e in outbox]
+        screen = self.screens.get(cp["collection"])
+        docs: dict[Any, dict[str, Any]] = {}
+        for query in queries:  # a screen sees whole documents; otherwise only the events are read
+            docs.update({doc["_id"]: doc async for doc in col.find(query, None if screen else {"outbox": 1})})
+        kept = await screen(tenant, list(docs.values())) if screen else list(docs.values())
+        entries = [e for doc in kept for e in doc.get("outbox", [])]
         for start in range(0, len(entries), self.batch_size):
             chunk = entries[start : start + self.batch_size]
             results = await self._send_all(chunk)

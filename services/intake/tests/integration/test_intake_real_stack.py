@@ -120,16 +120,31 @@ async def test_orders_of_an_intake_that_stopped_before_publishing_are_published_
             assert r.status_code in (200, 201), r.text
             accepted.append(r.json())
         assert app.state.intake.extras["relay"].backlog() == 4 + 2  # four orders; the repeat contact and its urge
-    indexes = await AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"].index_information()
-    assert sorted(indexes) == ["_id_"]  # orders, their keys and the repeat contact found by number alone
+    tickets = AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"]
+    assert sorted(await tickets.index_information()) == ["_id_"]  # orders, their keys and the repeat contact found by number alone
+    # What the first intake would have left had it stopped in the middle of a refused write: an order
+    # that lost its customer's open-order key, and a repeat contact its order never recorded.
+    day = accepted[0]["ticket_id"].rsplit("-", 1)[0]
+    leftovers = [_leftover(await tickets.find_one({"_id": accepted[3]["ticket_id"]}), f"{day}-000090"),
+                 _leftover(await tickets.find_one({"kind": "repeat_contact"}), f"{day}-000091")]
+    await tickets.insert_many(leftovers)
     live = settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix).model_copy(update={"outbox_owner": f"live-{prefix}", "outbox_stale_after_seconds": 1.0})
     async with running(live):
         created = await read_topic(kafka_bootstrap, "ticket.created.v1", f"g-{unique_name}", 4, lambda m: m["data"]["summary"] == summary)
         repeats = await read_topic(kafka_bootstrap, "ticket.repeat_contact_attached.v1", f"r-{unique_name}", 1,
                                    lambda m: m["data"]["ticket_id"] == accepted[0]["ticket_id"])
     assert accepted[-1]["repeat"] and accepted[-1]["ticket_id"] == accepted[0]["ticket_id"]
-    assert sorted(m["data"]["ticket_id"] for m in created) == sorted(a["ticket_id"] for a in accepted[:4])  # each once
+    assert sorted(m["data"]["ticket_id"] for m in created) == sorted(a["ticket_id"] for a in accepted[:4])  # each once, no leftover
     assert len(repeats) == 1
+    assert await tickets.count_documents({"_id": {"$in": [d["_id"] for d in leftovers]}}) == 0  # removed, not published
+    assert await tickets.count_documents({"_id": {"$in": [a["ticket_id"] for a in accepted[:4]]}}) == 4
+
+
+def _leftover(doc: dict, number: str) -> dict:
+    """A copy of a stored document under another order number, with events of its own."""
+    outbox = [{**e, "id": f"{e['id'][:-4]}beef", "payload": e["payload"].replace(e["id"], f"{e['id'][:-4]}beef").replace(doc["_id"], number)}
+              for e in doc["outbox"]]
+    return {**doc, "_id": number, "outbox": outbox}
 
 
 async def test_simultaneous_calls_share_one_batch_yet_keep_their_own_answers(tmp_path, agent, kafka_bootstrap, mongo_uri, unique_name) -> None:

@@ -14,6 +14,7 @@ from pymongo.errors import BulkWriteError
 
 from hotline_contracts import Envelope
 from intake.domain.model import Ticket
+from intake.adapters.mongo_keys import IDEMPOTENCY_KEY, OPEN_KEY, REPEAT_CONTACT, key_docs, key_id, screen_leftovers
 from intake.domain.numbers import order_day, ticket_number
 from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
 from servicekit.batching import Coalescer
@@ -26,7 +27,6 @@ TICKETS = "tickets"
 COUNTERS = "order_counters"
 RECOVERY_CHUNK = 1000  # order numbers per `_id $in` look-up when a dead relay's orders are republished
 DUPLICATE_KEY = 11000
-OPEN_KEY, IDEMPOTENCY_KEY, REPEAT_CONTACT = "open_key", "idempotency_key", "repeat_contact"  # `kind` of the non-order documents
 # Unique indexes of earlier releases, replaced by key documents (their values are copied over first).
 UNIQUE_FIELD_INDEXES = ["tenant_1_open_key_1", "tenant_1_idempotency_key_1", "open_key_1", "idempotency_key_1"]
 _TICKET_FIELDS = {f.name for f in fields(Ticket)}
@@ -46,20 +46,6 @@ def ticket_doc(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_of(doc: dict[str, Any]) -> Ticket:
     return Ticket(**{k: v for k, v in doc.items() if k in _TICKET_FIELDS})
-
-
-def key_id(kind: str, value: str) -> str:
-    return f"{kind}|{value}"
-
-
-def key_docs(tenant: str, ticket_id: str, at: Any, *, open_key: str | None, idempotency_key: str | None) -> list[dict[str, Any]]:
-    """工单唯一键: one document per unique value an order holds, keyed by `_id` in the orders' own collection.
-
-    Not a unique secondary index: on SecantusDB every secondary index costs each insert about as much
-    as the order itself (0.3 ms of its CPU, measured), even a sparse one the order does not enter.
-    """
-    values = ((OPEN_KEY, open_key), (IDEMPOTENCY_KEY, idempotency_key))
-    return [{"_id": key_id(kind, value), "tenant": tenant, "kind": kind, "ticket_id": ticket_id, "at": at} for kind, value in values if value]
 
 
 def _refusal(doc: dict[str, Any], error: dict[str, Any]) -> Exception:
@@ -84,7 +70,8 @@ class MongoTickets:
         self.outbox = outbox
         self.max_batch = max_batch
         self._inserters: dict[str, Coalescer[tuple[dict[str, Any], list[dict[str, Any]], Staged], None]] = {}
-        outbox.register(TICKETS, lambda tenant, since: numbers_issued_since(dbs, tenant, since))
+        outbox.register(TICKETS, lambda tenant, since: numbers_issued_since(dbs, tenant, since),
+                        screen=lambda tenant, docs: screen_leftovers(self._col(tenant), tenant, docs))
 
     def _col(self, tenant: str) -> Any:
         return self.dbs.for_tenant(tenant)[TICKETS]
