@@ -125,9 +125,12 @@ async def test_orders_of_an_intake_that_stopped_before_publishing_are_published_
     # What the first intake would have left had it stopped in the middle of a refused write: an order
     # that lost its customer's open-order key, and a repeat contact its order never recorded.
     day = accepted[0]["ticket_id"].rsplit("-", 1)[0]
+    retry_key = f"agent:zhangsan|cti-{unique_name}"
     leftovers = [_leftover(await tickets.find_one({"_id": accepted[3]["ticket_id"]}), f"{day}-000090"),
-                 _leftover(await tickets.find_one({"kind": "repeat_contact"}), f"{day}-000091")]
-    await tickets.insert_many(leftovers)
+                 _leftover(await tickets.find_one({"kind": "repeat_contact"}), f"{day}-000091") | {"idempotency_key": retry_key}]
+    contact_key = {"_id": f"idempotency_key|{retry_key}", "tenant": "370102", "kind": "idempotency_key",
+                   "ticket_id": accepted[0]["ticket_id"], "at": datetime.now(UTC)}
+    await tickets.insert_many([*leftovers, contact_key])
     live = settings_for(tmp_path, kafka_bootstrap, mongo_uri, prefix).model_copy(update={"outbox_owner": f"live-{prefix}", "outbox_stale_after_seconds": 1.0})
     async with running(live):
         created = await read_topic(kafka_bootstrap, "ticket.created.v1", f"g-{unique_name}", 4, lambda m: m["data"]["summary"] == summary)
@@ -137,6 +140,7 @@ async def test_orders_of_an_intake_that_stopped_before_publishing_are_published_
     assert sorted(m["data"]["ticket_id"] for m in created) == sorted(a["ticket_id"] for a in accepted[:4])  # each once, no leftover
     assert len(repeats) == 1
     assert await tickets.count_documents({"_id": {"$in": [d["_id"] for d in leftovers]}}) == 0  # removed, not published
+    assert await tickets.find_one({"_id": contact_key["_id"]}) is None  # a retry of the lost contact attaches it again
     assert await tickets.count_documents({"_id": {"$in": [a["ticket_id"] for a in accepted[:4]]}}) == 4
 
 

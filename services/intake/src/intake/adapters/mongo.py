@@ -169,8 +169,10 @@ class MongoTickets:
         the same request is answered with the order instead of being attached a second time.
         """
         col = self._col(tenant)
-        doc = {"_id": contact["contact_id"], "tenant": tenant, "kind": REPEAT_CONTACT, "ticket_id": ticket_id, "at": contact["at"]}
-        docs = [doc, *key_docs(tenant, ticket_id, contact["at"], open_key=None, idempotency_key=contact.get("idempotency_key"))]
+        key = contact.get("idempotency_key")
+        doc = {"_id": contact["contact_id"], "tenant": tenant, "kind": REPEAT_CONTACT, "ticket_id": ticket_id, "at": contact["at"],
+               **({"idempotency_key": key} if key else {})}
+        docs = [doc, *key_docs(tenant, ticket_id, contact["at"], open_key=None, idempotency_key=key)]
         staged = self.outbox.stamp(tenant, TICKETS, doc, events)
         try:
             await col.insert_many(docs)  # ordered: the contact, then its key

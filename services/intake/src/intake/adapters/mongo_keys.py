@@ -39,12 +39,15 @@ async def screen_leftovers(col: Any, tenant: str, docs: list[dict[str, Any]]) ->
     named = {key_id(kind, d[name]): d["_id"] for d in orders for kind, name in _HELD if d.get(name)}
     holders = {k["_id"]: k["ticket_id"] async for k in col.find({"_id": {"$in": list(named)}, "tenant": tenant}, {"ticket_id": 1})}
     orphans = {order for key, order in named.items() if holders.get(key) != order}
+    own_keys = [key for key, order in named.items() if order in orphans and holders.get(key) == order]
     parents = {d["ticket_id"] for d in contacts}
     recorded = {c["contact_id"] async for p in col.find({"_id": {"$in": list(parents)}, "tenant": tenant}, {"contacts.contact_id": 1})
                 for c in p.get("contacts", [])}
-    orphans |= {d["_id"] for d in contacts if d["_id"] not in recorded}
+    for contact in (d for d in contacts if d["_id"] not in recorded):
+        orphans.add(contact["_id"])
+        if contact.get("idempotency_key"):  # its retry must attach it, not be answered as already attached
+            await col.delete_one({"_id": key_id(IDEMPOTENCY_KEY, contact["idempotency_key"]), "ticket_id": contact["ticket_id"]})
     if orphans:
-        own_keys = [key for key, order in named.items() if order in orphans and holders.get(key) == order]
         await col.delete_many({"_id": {"$in": [*orphans, *own_keys]}, "tenant": tenant})
         log.warning("leftovers of refused writes removed, not published", extra={"tenant": tenant, "ids": sorted(orphans)})
     return [d for d in docs if d["_id"] not in orphans]
