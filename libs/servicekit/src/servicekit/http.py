@@ -117,9 +117,9 @@ async def _serve_hot(route: APIRoute, scope: Scope, receive: Receive, send: Send
 def hot_path(endpoint: Endpoint) -> Endpoint:
     """Serve this route from the observability middleware, skipping FastAPI's routing and request layers.
 
-    For order creation only: at 700 orders/s those layers (route matching over every route, the
-    request wrapper, the dependency solver, the exception and exit-stack middlewares) were about a
-    fifth of intake's CPU per order. The endpoint must be `async def (request: Request) -> Response`
+    For order creation only: those layers (route matching over every route, the request wrapper,
+    the dependency solver, the exception and exit-stack middlewares) were about a tenth of intake's
+    CPU per order (1.27-1.38 ms before, 1.14-1.19 ms after, at 700-800 orders/s). The endpoint must be `async def (request: Request) -> Response`
     on a path without parameters, raising `AppError` for refusals; its route stays registered, so
     OpenAPI and every other method or path behave as before. Declare its body with `body_spec`.
     """

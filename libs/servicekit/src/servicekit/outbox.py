@@ -14,9 +14,9 @@ SecantusDB an `(outbox_owner, outbox_at)` index cost about a fifth of the databa
 order). So a collection can name its own `Candidates`: index-backed filters (e.g. `_id $in` over
 the numbers handed out since a time) that cover every document first written after it. Events
 that belong to an older document are stored in a new document of their own (intake: a repeat
-contact gets its own number), so every event is in a document written after it was staged. A collection can also name a
-`Screen` that keeps a refused write's leftovers (stored, then not deleted because the process
-stopped) from being published by the relay that recovers them.
+contact gets its own number), so every event is in a document written after it was staged.
+A collection can also name a `Screen` that keeps a refused write's leftovers (stored, then not
+deleted because the process stopped) from being published by the relay that recovers them.
 """
 
 from __future__ import annotations

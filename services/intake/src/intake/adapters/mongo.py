@@ -13,8 +13,8 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 
 from hotline_contracts import Envelope
-from intake.domain.model import Ticket
 from intake.adapters.mongo_keys import IDEMPOTENCY_KEY, OPEN_KEY, REPEAT_CONTACT, key_docs, key_id, screen_leftovers
+from intake.domain.model import Ticket
 from intake.domain.numbers import order_day, ticket_number
 from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
 from servicekit.batching import Coalescer
@@ -178,9 +178,9 @@ class MongoTickets:
             await col.insert_many(docs)  # ordered: the contact, then its key
         except BulkWriteError as exc:
             self.outbox.discard(staged)
+            await self._undo(tenant, [doc["_id"]])  # stored before its key was refused
             if any(e["index"] == 1 and e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                await self._undo(tenant, [doc["_id"]])  # a retry of this request was attached first
-                raise DuplicateIdempotencyKey from None
+                raise DuplicateIdempotencyKey from None  # a retry of this request was attached first
             raise
         except BaseException:
             self.outbox.discard(staged)
