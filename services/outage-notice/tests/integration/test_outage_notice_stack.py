@@ -144,8 +144,8 @@ async def test_lifecycle_events_and_a_reported_event_from_kafka(stack, kafka_boo
         await producer.send_and_wait("outage.reported.v1", envelope.model_dump_json().encode())  # redelivery
     finally:
         await producer.stop()
-    for _ in range(200):
-        if await db["outages"].find_one({"tenant": TENANT, "outage_id": "TD-OMS-1"}):
+    for _ in range(200):  # stored as reported first, then published: wait for the second step, not the first
+        if await db["outages"].find_one({"tenant": TENANT, "outage_id": "TD-OMS-1", "state": "published"}):
             break
         await asyncio.sleep(0.1)
     one = (await http.get("/api/v1/outages/TD-OMS-1")).json()
