@@ -101,3 +101,51 @@ async def test_with_candidates_the_collection_keeps_no_outbox_index_and_document
     await live.ensure_indexes()
     assert await live.recover_stale() == 4
     assert sorted(await published_ids(kafka_bootstrap, unique_name, 4)) == sorted(ids)
+
+
+async def test_events_appended_to_a_document_by_two_relays_are_republished_for_the_one_that_died(
+    runtime, kafka_bootstrap, unique_name, ticket_created
+):
+    """`appends` collections: a document changed by relay A, then by relay B, keeps both entries; when A dies
+    unpublished, only A's entries are sent again, found through `outbox_at` although B wrote the document last."""
+    from servicekit.outbox import with_events
+
+    now = [datetime.now(UTC)]
+    col = runtime.dbs.for_tenant("370102")["orders"]
+
+    def relay(owner: str) -> OutboxRelay:
+        r = OutboxRelay(dbs=runtime.dbs, send=broker_sender(runtime.broker, runtime.metrics, "ob"), metrics=runtime.metrics,
+                        tenants=["370102"], owner=owner, stale_after=30.0, clock=lambda: now[0])
+        r.register("orders", appends=True)
+        return r
+
+    dead, live = relay("dead"), relay("live")
+    await dead.ensure_indexes()
+    assert "outbox_at_1" in await col.index_information()
+
+    def event(n: int):
+        return make_event(ticket_created, tenant="370102", source=f"/ob/{unique_name}", subject="o1")
+
+    created, changed, later = event(0), event(1), event(2)
+    doc = {"_id": "o1", "tenant": "370102", "state": "new", "version": 0}
+    staged = dead.stamp("370102", "orders", doc, [created])
+    await col.insert_one(doc)
+    dead.commit(staged)
+    now[0] += timedelta(seconds=1)
+    staged, ops = dead.stamp_update("370102", "orders", [changed])
+    assert (await col.update_one({"_id": "o1", "version": 0}, with_events({"$set": {"state": "dispatched", "version": 1}}, ops))).modified_count == 1
+    dead.commit(staged)  # stored; "dead" then stops before its relay publishes either event
+    now[0] += timedelta(seconds=1)
+    await live.ensure_indexes()
+    staged, ops = live.stamp_update("370102", "orders", [later])
+    await col.update_one({"_id": "o1"}, with_events({"$set": {"state": "closed", "version": 2}}, ops))
+    live.commit(staged)
+    assert await live.publish_batch() == 1  # the live relay sends its own event from memory
+    stored = await col.find_one({"_id": "o1"})
+    assert stored["state"] == "closed" and [e["id"] for e in stored["outbox"]] == [created.id, changed.id, later.id]
+    assert [e["owner"] for e in stored["outbox"]] == ["dead", "dead", "live"]
+    now[0] += timedelta(minutes=5)
+    await live.checkpoint()
+    assert await live.recover_stale() == 2
+    assert await live.recover_stale() == 0
+    assert sorted(await published_ids(kafka_bootstrap, unique_name, 3)) == sorted([created.id, changed.id, later.id])

@@ -17,6 +17,14 @@ that belong to an older document are stored in a new document of their own (inta
 contact gets its own number), so every event is in a document written after it was staged.
 A collection can also name a `Screen` that keeps a refused write's leftovers (stored, then not
 deleted because the process stopped) from being published by the relay that recovers them.
+
+A collection whose documents gain events after they are first written (a work order moves through
+its states; an outage is published, started, restored) registers with `appends=True`. Each write
+then appends its events to the document's `outbox` array in the same update that changes its state
+(`stamp_update`: `$push` with `$slice`, so a document keeps only its latest events), and every entry
+carries its own owner and stamp. The document's `outbox_at` only moves forward (`$max`), so the
+recovery query `outbox_at >= checkpoint` on one single-field index finds every document that holds
+an entry of a dead relay, whoever wrote the document last; only that relay's entries are republished.
 """
 
 from __future__ import annotations
@@ -53,6 +61,11 @@ Candidates = Callable[[str, datetime], AsyncIterator[dict[str, Any]]]
 # (and removes) such leftovers, whose callers never heard they were accepted.
 Screen = Callable[[str, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 OWNER_INDEX = [("outbox_owner", 1), ("outbox_at", 1)]
+STAMP_INDEX = [("outbox_at", 1)]
+# Events a document keeps (`appends` collections). Recovery needs only those stamped since its relay's
+# last checkpoint (about a second, or `stale_after` for a relay that stopped); a document gains a few
+# per action, so this bounds the document's size without a write to clear what was published.
+KEEP_APPENDED = 32
 # Earlier releases marked documents that had events appended in this index; no writer enters it now.
 SUPERSEDED_INDEXES = ["tenant_1_outbox_owner_1_outbox_at_1", "outbox_moved_owner_1_outbox_moved_at_1"]
 
@@ -88,6 +101,14 @@ def broker_sender(broker: Any, metrics: StandardMetrics, service: str) -> Send:
     return send
 
 
+def with_events(update: dict[str, Any], operators: dict[str, Any]) -> dict[str, Any]:
+    """One update document from a state change's operators and `stamp_update`'s (they never share a field)."""
+    merged = {op: dict(fields) for op, fields in update.items()}
+    for op, fields in operators.items():
+        merged.setdefault(op, {}).update(fields)
+    return merged
+
+
 def default_owner(service: str) -> str:
     return f"{service}-{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
 
@@ -118,8 +139,10 @@ class OutboxRelay:
     max_backoff: float = 5.0
     linger: float = 0.0
     clock: Clock = field(default=lambda: datetime.now(UTC))
+    paused: bool = False
     collections: dict[str, Candidates | None] = field(default_factory=dict)
     screens: dict[str, Screen] = field(default_factory=dict)
+    appends: set[str] = field(default_factory=set)
     _in_flight: dict[int, Staged] = field(default_factory=dict)
     _queue: deque[Staged] = field(default_factory=deque)
     _seq: Any = field(default_factory=itertools.count)
@@ -127,18 +150,49 @@ class OutboxRelay:
     _task: asyncio.Task[None] | None = None
     _started_at: datetime | None = None
 
-    def register(self, collection: str, candidates: Candidates | None = None, screen: Screen | None = None) -> None:
-        """A collection whose documents carry events; without `candidates`, recovery uses an `(owner, at)` index."""
+    def register(
+        self, collection: str, candidates: Candidates | None = None, screen: Screen | None = None, *, appends: bool = False
+    ) -> None:
+        """A collection whose documents carry events.
+
+        Recovery finds a dead relay's documents through `candidates`, else an `(owner, at)` index, or,
+        for `appends` collections (events added to existing documents too), an `outbox_at` index.
+        """
+        if appends and candidates is not None:
+            raise ValueError("an appends collection is found by its outbox_at index, not by candidates")
         self.collections[collection] = candidates
         if screen is not None:
             self.screens[collection] = screen
+        if appends:
+            self.appends.add(collection)
 
     # -- writer side -------------------------------------------------------------------------
     def stamp(self, tenant: str, collection: str, doc: dict[str, Any], envelopes: Iterable[Envelope[Any]]) -> Staged:
         """Put the events into `doc` before it is inserted; call `commit` or `discard` afterwards."""
         staged = self._stage(tenant, collection, envelopes)
-        doc.update(outbox=staged.entries, outbox_owner=self.owner, outbox_at=staged.at)
+        if collection in self.appends:
+            doc.update(outbox=self._owned(staged), outbox_owner=self.owner, outbox_at=staged.at)
+        else:
+            doc.update(outbox=staged.entries, outbox_owner=self.owner, outbox_at=staged.at)
         return staged
+
+    def stamp_update(self, tenant: str, collection: str, envelopes: Iterable[Envelope[Any]]) -> tuple[Staged, dict[str, Any]]:
+        """The update operators that append the events to an existing document of an `appends` collection.
+
+        Merge them into the state change's own update (`with_events`), so state and events are one
+        write; then call `commit` or `discard` as for `stamp`.
+        """
+        if collection not in self.appends:
+            raise ValueError(f"{collection!r} is not registered with appends=True")
+        staged = self._stage(tenant, collection, envelopes)
+        operators = {
+            "$push": {"outbox": {"$each": self._owned(staged), "$slice": -KEEP_APPENDED}},
+            "$max": {"outbox_at": staged.at},
+        }
+        return staged, operators
+
+    def _owned(self, staged: Staged) -> list[dict[str, Any]]:
+        return [{**entry, "owner": self.owner, "at": staged.at} for entry in staged.entries]
 
     def commit(self, staged: Staged) -> None:
         """The write is durable: publish its events."""
@@ -164,7 +218,10 @@ class OutboxRelay:
             for name, candidates in self.collections.items():
                 # No leading `tenant`: the database is the tenant's own, and every insert pays for each key field.
                 superseded = list(SUPERSEDED_INDEXES)
-                if candidates is None:
+                if name in self.appends:
+                    await db[name].create_index(STAMP_INDEX)
+                    superseded.append("outbox_owner_1_outbox_at_1")
+                elif candidates is None:
                     await db[name].create_index(OWNER_INDEX)
                 else:
                     superseded.append("outbox_owner_1_outbox_at_1")
@@ -197,6 +254,10 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         while True:
             try:
+                if self.paused:
+                    await self._idle(last_checkpoint, loop)
+                    last_checkpoint = loop.time()
+                    continue
                 if self.linger and 0 < len(self._queue) < self.batch_size:
                     # A few milliseconds gather the events of concurrent requests into one produce
                     # request; sent one by one, each costs the service and the broker a round of wake-ups.
@@ -219,6 +280,11 @@ class OutboxRelay:
                 log.warning("outbox relay waiting", extra={"error": repr(exc), "backlog": self.backlog()})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
+
+    async def _idle(self, last_checkpoint: float, loop: asyncio.AbstractEventLoop) -> None:
+        """Paused: publish nothing, keep checkpointing (the watermark stays at the oldest unpublished event)."""
+        await asyncio.sleep(max(0.0, self.checkpoint_interval - (loop.time() - last_checkpoint)))
+        await self.checkpoint()
 
     async def publish_batch(self) -> int:
         """Publish up to `batch_size` events (gathered sends); failed ones go back to the front."""
@@ -270,6 +336,17 @@ class OutboxRelay:
         age = (self.clock() - min(pending)).total_seconds() if pending else 0.0
         self.metrics.outbox_oldest_age.set(max(age, 0.0))
 
+    async def drain(self, timeout: float) -> None:
+        """At shutdown: publish what is queued (bounded), then record how far this owner got."""
+        async def publish_all() -> None:
+            while self._queue and not self.paused:
+                await self.publish_batch()
+
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(publish_all(), timeout=timeout)
+        with contextlib.suppress(Exception):
+            await self.checkpoint()
+
     async def checkpoint(self) -> None:
         now = self.clock()
         for tenant in self.tenants:
@@ -304,6 +381,9 @@ class OutboxRelay:
     async def _republish(self, tenant: str, cp: dict[str, Any]) -> int:
         col = self.dbs.for_tenant(tenant)[cp["collection"]]
         owner, since = cp["owner"], cp["published_before"]
+        if cp["collection"] in self.appends:
+            entries = await self._appended_since(col, tenant, owner, since)
+            return await self._resend(cp, entries)
         stamped = {"tenant": tenant, "outbox_owner": owner, "outbox_at": {"$gte": since}}
         candidates = self.collections.get(cp["collection"])
         if candidates is None:
@@ -316,6 +396,16 @@ class OutboxRelay:
             docs.update({doc["_id"]: doc async for doc in col.find(query, None if screen else {"outbox": 1})})
         kept = await screen(tenant, list(docs.values())) if screen else list(docs.values())
         entries = [e for doc in kept for e in doc.get("outbox", [])]
+        return await self._resend(cp, entries)
+
+    @staticmethod
+    async def _appended_since(col: Any, tenant: str, owner: str, since: datetime) -> list[dict[str, Any]]:
+        """The entries `owner` appended at or after `since`, from every document stamped since then."""
+        found = col.find({"tenant": tenant, "outbox_at": {"$gte": since}}, {"outbox": 1})
+        entries = [e async for doc in found for e in doc.get("outbox", []) if e.get("owner") == owner and e["at"] >= since]
+        return sorted(entries, key=lambda e: e["at"])  # stable: a document's own events keep their order
+
+    async def _resend(self, cp: dict[str, Any], entries: list[dict[str, Any]]) -> int:
         for start in range(0, len(entries), self.batch_size):
             chunk = entries[start : start + self.batch_size]
             results = await self._send_all(chunk)

@@ -15,6 +15,7 @@ from servicekit.auth import TokenVerifier
 from servicekit.kafka import DeadLetterPublisher, EventConsumer, EventPublisher, ProcessedEvents, make_broker
 from servicekit.metrics import StandardMetrics
 from servicekit.mongo import TenantDatabases, make_client, ping
+from servicekit.outbox import OutboxRelay, broker_sender, default_owner
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,14 @@ class Runtime:
     dead_letters: DeadLetterPublisher
     verifier: TokenVerifier
     audit: AuditLog
+    outbox: OutboxRelay  # the one relay of this process: every stored event is published through it
     startup_hooks: list[StartupHook] = field(default_factory=list)
     broker_started: bool = False
     hooks_done: bool = False
     consumers: list[EventConsumer] = field(default_factory=list)  # their background handlers drain at stop
 
     SHUTDOWN_DRAIN_SECONDS = 10.0  # inside Kubernetes' default 30 s grace period
+    OUTBOX_DRAIN_SECONDS = 5.0  # what is left is republished by the next process (it stays stored)
 
     @classmethod
     def build(cls, settings: ServiceSettings, *, verifier: TokenVerifier | None = None) -> Runtime:
@@ -49,6 +52,13 @@ class Runtime:
         broker = make_broker(settings)
         publisher = EventPublisher(broker, metrics, settings.service_name)
         dbs = TenantDatabases(mongo, settings)
+        outbox = OutboxRelay(
+            dbs=dbs, send=broker_sender(broker, metrics, settings.service_name), metrics=metrics,
+            tenants=list(settings.hosted_tenants), owner=settings.outbox_owner or default_owner(settings.service_name),
+            batch_size=settings.outbox_batch_size, checkpoint_interval=settings.outbox_checkpoint_seconds,
+            stale_after=settings.outbox_stale_after_seconds, linger=settings.outbox_linger_seconds,
+            paused=settings.outbox_paused,
+        )
         return cls(
             settings=settings,
             metrics=metrics,
@@ -59,6 +69,7 @@ class Runtime:
             dead_letters=DeadLetterPublisher(publisher, settings),
             verifier=verifier or TokenVerifier(settings),
             audit=AuditLog(dbs, settings.service_name),
+            outbox=outbox,
         )
 
     def consumer(self, name: str | None = None, *, idempotent: bool = True) -> EventConsumer:
@@ -79,10 +90,14 @@ class Runtime:
                 if not self.hooks_done:
                     for hook in self.startup_hooks:
                         await hook(self)
+                    if self.outbox.collections:
+                        await self.outbox.ensure_indexes()
                     self.hooks_done = True
                 if not self.broker_started:
                     await self.broker.start()
                     self.broker_started = True
+                    if self.outbox.collections:
+                        self.outbox.start()  # also republishes what a stopped process of this service left
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any connection failure means "try again"
@@ -96,6 +111,8 @@ class Runtime:
                 await subscriber.stop()
             for consumer in self.consumers:
                 await consumer.in_flight.drain(self.SHUTDOWN_DRAIN_SECONDS)
+            await self.outbox.drain(self.OUTBOX_DRAIN_SECONDS)  # handlers above may have stored events
+            await self.outbox.stop()
             await self.broker.stop()
         await self.mongo.close()
 

@@ -49,6 +49,17 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Outbox relay (servicekit.outbox): one per process; the owner id must be unique per running process
+    # (default: host + random suffix). A paused relay keeps every event stored with its state and
+    # publishes nothing until it runs again (a broker migration; fault tests stop a service this way
+    # after its state is stored and before its events are published).
+    outbox_owner: str | None = Field(default=None, max_length=100)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_checkpoint_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_linger_seconds: float = Field(default=0.005, ge=0, le=1)
+    outbox_stale_after_seconds: float = Field(default=30.0, gt=0, le=3600)
+    outbox_paused: bool = False
+
     @field_validator("hosted_tenants")
     @classmethod
     def _tenant_codes(cls, codes: list[str]) -> list[str]:

@@ -28,7 +28,6 @@ from intake.wiring import Intake
 from hotline_contracts.registry import spec_for_topic
 from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
-from servicekit.outbox import OutboxRelay, broker_sender, default_owner
 from servicekit.runtime import Runtime
 
 TITLE = "95598 受理服务 / Intake"
@@ -36,13 +35,8 @@ DESCRIPTION = "客户诉求受理：各渠道来电来信统一生成工单。Ev
 
 
 def build_intake(settings: Settings, runtime: Runtime) -> Intake:
-    """Mongo-backed wiring: the order and its events in one document, relayed by the outbox."""
-    relay = OutboxRelay(
-        dbs=runtime.dbs, send=broker_sender(runtime.broker, runtime.metrics, settings.service_name), metrics=runtime.metrics,
-        tenants=list(settings.hosted_tenants), owner=settings.outbox_owner or default_owner(settings.service_name),
-        batch_size=settings.outbox_batch_size, checkpoint_interval=settings.outbox_checkpoint_seconds,
-        stale_after=settings.outbox_stale_after_seconds, linger=settings.outbox_linger_seconds,
-    )
+    """Mongo-backed wiring: the order and its events in one document, relayed by the runtime's outbox."""
+    relay = runtime.outbox
     tickets, outages, rules = MongoTickets(runtime.dbs, relay), MongoOutages(runtime.dbs), MongoRules(runtime.dbs)
     calls = CallCounter(outages)
     deps = IntakeDeps(
@@ -100,27 +94,21 @@ class Background:
             await ex["outage_projection"].ensure_indexes(tenant)
             await self.intake.knowledge.ensure_indexes(tenant)
             await _load_default_rules(self.intake.rules_admin, tenant)
-        await ex["relay"].ensure_indexes()
         if not self.tasks:
-            ex["relay"].start()
             self.tasks = [asyncio.create_task(self.intake.audit.run(self.settings.flush_seconds)),
                           asyncio.create_task(self.intake.deps.calls.run(self.settings.flush_seconds))]
 
     async def stop(self) -> None:
-        relay: OutboxRelay = self.intake.extras["relay"]
+        """Flush audit records and call counts; the runtime drains the outbox relay after this."""
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._drain(relay), timeout=5.0)
-        await relay.stop()
+            await asyncio.wait_for(self._flush(), timeout=5.0)
 
-    async def _drain(self, relay: OutboxRelay) -> None:
+    async def _flush(self) -> None:
         await self.intake.audit.flush()
         await self.intake.deps.calls.flush()
-        while relay.backlog():
-            await relay.publish_batch()
-        await relay.checkpoint()
 
 
 def _stop_with_app(app: FastAPI, background: Background) -> None:

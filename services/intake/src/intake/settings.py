@@ -16,12 +16,6 @@ class Settings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8101
     consumer_group: str = Field(default="intake", min_length=1, max_length=100)
-    # Outbox relay: owner id must be unique per running process (default: host + random suffix).
-    outbox_owner: str | None = Field(default=None, max_length=100)
-    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
-    outbox_checkpoint_seconds: float = Field(default=1.0, gt=0, le=60)
-    outbox_linger_seconds: float = Field(default=0.005, ge=0, le=1)
-    outbox_stale_after_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Caches in front of the database: a call storm must not read the outage table per call.
     outage_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     rules_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
