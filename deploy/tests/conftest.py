@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploykit import CHART, CRD_MODELS, TOOLS_BIN, VENV_BIN, run
+from deploykit import ASYNCAPI_PARSER, CHART, CRD_MODELS, NODE_DIR, TOOLS_BIN, VENV_BIN, run
 
 
 def _missing(what: str) -> None:
@@ -75,6 +75,22 @@ def crd_validator() -> Callable[[list[dict], Path], subprocess.CompletedProcess[
         return run([str(node), str(Path(__file__).with_name("crd_validate.mjs")), str(CRD_MODELS), str(path)])
 
     return validate
+
+
+@pytest.fixture(scope="session")
+def asyncapi_parser() -> Callable[[list[Path]], tuple[int, list[dict], str]]:
+    """Runs asyncapi_validate.mjs (the real @asyncapi/parser) on documents: (exit code, one report per document, stderr)."""
+    node = _which("node")
+    _tool(node, "node")
+    _tool(ASYNCAPI_PARSER / "package.json", "@asyncapi/parser")
+
+    def parse(paths: list[Path]) -> tuple[int, list[dict], str]:
+        script = Path(__file__).with_name("asyncapi_validate.mjs")
+        result = subprocess.run([str(node), str(script), str(NODE_DIR), *map(str, paths)],
+                                capture_output=True, text=True, timeout=300)
+        return result.returncode, [json.loads(line) for line in result.stdout.splitlines() if line.strip()], result.stderr
+
+    return parse
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ DEPLOY = REPO / "deploy"
 CHART = DEPLOY / "helm" / "hotline"
 TOOLS_BIN = DEPLOY / "tools" / "bin"
 VENV_BIN = REPO / ".venv" / "bin"
-CRD_MODELS = DEPLOY / "tools" / "node" / "node_modules" / "@kubernetes-models" / "prometheus-operator"
+NODE_DIR = DEPLOY / "tools" / "node"
+CRD_MODELS = NODE_DIR / "node_modules" / "@kubernetes-models" / "prometheus-operator"
+ASYNCAPI_PARSER = NODE_DIR / "node_modules" / "@asyncapi" / "parser"
 
 SERVICES = {  # name -> (module, port, env prefix), as in CONTRIBUTING.md
     "intake": ("intake", 8101, "INTAKE_"),

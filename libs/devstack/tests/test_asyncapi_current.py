@@ -1,4 +1,4 @@
-"""Each service's committed AsyncAPI document matches what its FastStream broker declares."""
+"""Each service's committed AsyncAPI document matches what its subscribers and `PUBLISHES` declaration give now."""
 
 import pytest
 

@@ -57,4 +57,4 @@ def asyncapi(settings: Settings | None = None) -> dict[str, Any]:
     """The AsyncAPI document of this service's subscribers and publishers."""
     app = create_app(settings or Settings(), start_dependencies=False)
     runtime: Runtime = app.state.runtime
-    return asyncapi_document(runtime.broker, title=TITLE, description=DESCRIPTION)
+    return asyncapi_document(runtime, publishes=consumers.PUBLISHES, title=TITLE, description=DESCRIPTION)

@@ -17,7 +17,7 @@ from intake.adapters.memory import default_rules
 from intake.adapters.mongo import BlockNumbers, MongoRules, MongoTickets
 from intake.adapters.mongo_directory import MongoCustomers, MongoKnowledge, MongoOutages
 from intake.entrypoints.channels import channels_router
-from intake.entrypoints.consumers import register_consumers
+from intake.entrypoints.consumers import PUBLISHES, register_consumers
 from intake.entrypoints.http import tickets_router
 from intake.entrypoints.registry_http import customers_router, knowledge_router, rules_router
 from intake.entrypoints.schemas import TicketIn
@@ -25,7 +25,6 @@ from intake.metrics import IntakeMetrics
 from intake.service import IntakeDeps
 from intake.settings import Settings
 from intake.wiring import Intake
-from hotline_contracts.registry import spec_for_topic
 from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
@@ -56,7 +55,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
     intake = intake or build_intake(settings, runtime)
     consumer = runtime.consumer(settings.service_name, idempotent=not memory)
     register_consumers(runtime.broker, consumer, intake, group_id=settings.consumer_group)
-    _declare_publishers(runtime)
     routers = [tickets_router(intake), channels_router(intake), customers_router(intake), knowledge_router(intake), rules_router(intake)]
     app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies,
                           body_models=[TicketIn])
@@ -66,16 +64,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
         runtime.startup_hooks.append(background.prepare)
         _stop_with_app(app, background)
     return app
-
-
-PUBLISHED = ("ticket.created.v1", "ticket.linked_to_outage.v1", "ticket.repeat_contact_attached.v1", "ticket.urged.v1", "ticket.closed.v1")
-
-
-def _declare_publishers(runtime: Runtime) -> None:
-    """What the outbox relay publishes, declared so the AsyncAPI document lists it."""
-    for topic in PUBLISHED:
-        spec = spec_for_topic(topic)
-        runtime.broker.publisher(topic, title=f"intake:publish:{topic}", description=spec.model.__doc__ or "", schema=spec.envelope)
 
 
 class Background:
@@ -138,4 +126,4 @@ def asyncapi(settings: Settings | None = None) -> dict[str, Any]:
     """The AsyncAPI document of this service's subscribers and publishers."""
     app = create_app(settings or Settings(), start_dependencies=False)
     runtime: Runtime = app.state.runtime
-    return asyncapi_document(runtime.broker, title=TITLE, description=DESCRIPTION)
+    return asyncapi_document(runtime, publishes=PUBLISHES, title=TITLE, description=DESCRIPTION)

@@ -17,7 +17,7 @@ from outage_notice.adapters.gateway import FileSinkGateway, HttpSmsGateway
 from outage_notice.adapters.mongo import MongoOutages, MongoRules
 from outage_notice.adapters.mongo_batches import MongoNoticeQueue
 from outage_notice.adapters.mongo_directory import MongoDirectory
-from outage_notice.entrypoints.consumers import declare_publishers, register_consumers
+from outage_notice.entrypoints.consumers import PUBLISHES, register_consumers
 from outage_notice.entrypoints.http import outage_router
 from outage_notice.entrypoints.public import public_router
 from outage_notice.entrypoints.rules_http import rules_router
@@ -82,7 +82,6 @@ def create_app(
     deps = deps or build_deps(settings, runtime)
     runtime.startup_hooks.append(startup_hook(settings, deps))
     register_consumers(runtime, deps)
-    declare_publishers(runtime)
     routers = [outage_router(runtime, deps), rules_router(runtime, deps), public_router(runtime, deps)]
     app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
     app.state.deps = deps
@@ -118,4 +117,4 @@ def asyncapi(settings: Settings | None = None) -> dict[str, Any]:
     """The AsyncAPI document of this service's subscribers and publishers."""
     app = create_app(settings or Settings(), start_dependencies=False)
     runtime: Runtime = app.state.runtime
-    return asyncapi_document(runtime.broker, title=TITLE, description=DESCRIPTION)
+    return asyncapi_document(runtime, publishes=PUBLISHES, title=TITLE, description=DESCRIPTION)

@@ -19,6 +19,10 @@ TOPICS = (
     "ticket.linked_to_outage.v1",
 )
 
+# What this service publishes: none of its own events, only deadletter.v1 (servicekit sends it for every consumer).
+# A test fails when the package constructs an event that is not declared here.
+PUBLISHES: tuple[str, ...] = ()
+
 
 def register(runtime: Runtime, store: AggregateStore, *, group_prefix: str = "analytics") -> None:
     """One consumer group per topic: tansu groups wedge more easily when members subscribe to different topics."""
