@@ -61,7 +61,8 @@ def _half_intake_rate() -> tuple[int, str]:
 
 
 RATE, RATE_BASIS = _half_intake_rate()
-RESULT = Path(__file__).parent / "results" / "dispatch.json"
+HERE = Path(__file__).resolve()
+RESULT = HERE.parent / "results" / "dispatch.json"
 KINDS = [("fault_repair", None), ("complaint", "service_conduct"), ("report", None), ("service_request", "meter_abnormal")]
 
 
@@ -139,7 +140,7 @@ async def raw_rates(client: AsyncMongoClient, broker) -> dict:
         await col.insert_one({"tenant": TENANT, "n": i, "payload": "x" * 200})
     inserts = 1000 / (time.perf_counter() - started)
     started = time.perf_counter()
-    for i in range(1000):
+    for _ in range(1000):
         await broker.publish(b"x" * 300, topic="raw.bench.v1")
     produce = 1000 / (time.perf_counter() - started)
     return {"secantus_insert_one_per_s": round(inserts), "tansu_awaited_produce_per_s": round(produce)}
@@ -178,7 +179,7 @@ async def bench_latency(kafka: str, mongo: str, work: Path) -> dict:
         total, loop = RATE * DURATION, asyncio.get_running_loop()
         # The producer is a process of its own: publishing from the service's event loop would charge the
         # producer's CPU to dispatch and delay the publish itself whenever dispatch is busy.
-        argv = [sys.executable, str(Path(__file__).resolve()), "--produce", kafka, str(RATE), str(total)]
+        argv = [sys.executable, str(HERE), "--produce", kafka, str(RATE), str(total)]
         producer = processes.spawn("producer", argv, work / "logs")
         if await asyncio.to_thread(producer.popen.wait) != 0:
             raise RuntimeError(f"producer failed:\n{producer.tail()}")

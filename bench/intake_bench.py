@@ -32,13 +32,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from loadgen import LoadGen, percentile_ms, post_json
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from devstack import processes
 from hotline_contracts import make_event
 from hotline_contracts.events.outage import OutagePublishedV1, OutageScope
+from loadgen import LoadGen, percentile_ms, post_json
 from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 TENANT, PREFIX, CONCURRENCY = "370102", "bench", 32

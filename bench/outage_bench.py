@@ -85,13 +85,13 @@ def summary(samples: list[float]) -> dict[str, float]:
     return {"n": len(samples), "p50_ms": pct(samples, 0.5), "p99_ms": pct(samples, 0.99), "mean_ms": round(statistics.mean(samples) * 1000, 2)}
 
 
-async def timed(call) -> float:  # noqa: ANN001
+async def timed(call) -> float:
     t = time.perf_counter()
     await call
     return time.perf_counter() - t
 
 
-async def series(db, accounts: list[str], ask) -> dict:  # noqa: ANN001
+async def series(db, accounts: list[str], ask) -> dict:
     """One lookup per account, each followed by a raw indexed find_one of another account (same load)."""
     asked, raw = [], []
     for i, acc in enumerate(accounts):
@@ -137,8 +137,10 @@ async def measure(work: Path, bootstrap: str, uri: str) -> dict:
     app = create_app(settings)
     token = issue_token(key, subject="bench", tenant=TENANT, roles=["unit_staff", "agent"])
     auth = {"Authorization": f"Bearer {token}"}
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://o", headers=auth) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://o", headers=auth) as http,
+    ):
             while (await http.get("/readyz")).status_code != 200:
                 await asyncio.sleep(0.2)
             deps = app.state.deps
@@ -149,7 +151,7 @@ async def measure(work: Path, bootstrap: str, uri: str) -> dict:
             figures["raw_insert_many_20_batch_docs"] = await raw_batch_inserts(client["bench_scratch"])
             cold_http, cold_uc, cold_socket = account_sets(customers)
 
-            def ask_http(acc: str):  # noqa: ANN202
+            def ask_http(acc: str):
                 return http.get("/api/v1/outages/lookup", params={"account_no": acc, "unit": TENANT})
 
             figures["lookup_http_asgi_cold"] = await series(db, cold_http, ask_http)
@@ -167,7 +169,7 @@ async def measure(work: Path, bootstrap: str, uri: str) -> dict:
     return figures
 
 
-async def socket_lookups(work: Path, bootstrap: str, uri: str, auth: dict, db, accounts: list[str]) -> dict:  # noqa: ANN001
+async def socket_lookups(work: Path, bootstrap: str, uri: str, auth: dict, db, accounts: list[str]) -> dict:
     """The service as deployed: `python -m outage_notice` (uvicorn) in its own process, real TCP, keep-alive."""
     port = processes.free_port()
     env = dict(os.environ, OUTAGE_NOTICE_KAFKA_BOOTSTRAP_SERVERS=bootstrap, OUTAGE_NOTICE_MONGO_URI=uri,
@@ -176,7 +178,7 @@ async def socket_lookups(work: Path, bootstrap: str, uri: str, auth: dict, db, a
                OUTAGE_NOTICE_HTTP_HOST="127.0.0.1", OUTAGE_NOTICE_SCHEDULER_ENABLED="false", OUTAGE_NOTICE_LOG_LEVEL="WARNING",
                OUTAGE_NOTICE_NOTIFY_SINK_DIR=str(work / "notices"))
     log = (work / "logs" / "uvicorn.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "outage_notice"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen([sys.executable, "-m", "outage_notice"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: ASYNC220 - only starts it
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=auth, timeout=10.0) as http:
             for _ in range(300):
@@ -187,7 +189,7 @@ async def socket_lookups(work: Path, bootstrap: str, uri: str, auth: dict, db, a
                     pass
                 await asyncio.sleep(0.2)
 
-            def ask(acc: str):  # noqa: ANN202
+            def ask(acc: str):
                 return http.get("/api/v1/outages/lookup", params={"account_no": acc, "unit": TENANT})
 
             await ask(accounts[-1])  # open the keep-alive connection
@@ -200,7 +202,7 @@ async def socket_lookups(work: Path, bootstrap: str, uri: str, auth: dict, db, a
         log.close()
 
 
-async def concurrent(ask, accounts: list[str], workers: int) -> dict:  # noqa: ANN001
+async def concurrent(ask, accounts: list[str], workers: int) -> dict:
     samples: list[float] = []
 
     async def worker(part: list[str]) -> None:
@@ -212,7 +214,7 @@ async def concurrent(ask, accounts: list[str], workers: int) -> dict:  # noqa: A
     return summary(samples) | {"concurrency": workers, "requests_per_s": round(len(samples) / (time.perf_counter() - t))}
 
 
-async def raw_batch_inserts(scratch) -> dict[str, float]:  # noqa: ANN001
+async def raw_batch_inserts(scratch) -> dict[str, float]:
     """The database's own time for the queue's writes of one 20,000-customer outage: 21 batch docs, 2 indexes."""
     col = scratch["notice_batches"]
     await col.create_index([("tenant", 1), ("outage_id", 1), ("notice_kind", 1)])
@@ -226,13 +228,13 @@ async def raw_batch_inserts(scratch) -> dict[str, float]:  # noqa: ANN001
     return {"docs": len(docs), "recipients": 21_000, "seconds": round(time.perf_counter() - t, 3)}
 
 
-async def resolve_only(deps, scope: Scope) -> dict[str, float]:  # noqa: ANN001
+async def resolve_only(deps, scope: Scope) -> dict[str, float]:
     t = time.perf_counter()
     found = await deps.directory.affected(TENANT, scope)
     return {"customers": len(found), "seconds": round(time.perf_counter() - t, 2)}
 
 
-async def outage_20k(http: httpx.AsyncClient, db, deps) -> dict:  # noqa: ANN001
+async def outage_20k(http: httpx.AsyncClient, db, deps) -> dict:
     """Report + publish an outage of 4 stations (20,000 customers): resolve, store, announce, queue notices."""
     start = datetime.now(UTC) + timedelta(hours=1)
     body = {"outage_id": "TD-BENCH-1", "outage_type": "temporary", "scope": {"station_codes": ["S00", "S01", "S02", "S03"]},

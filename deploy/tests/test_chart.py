@@ -143,7 +143,7 @@ def test_helm_test_pod_curls_every_enabled_services_readyz(render) -> None:
     (pod,) = [d for d in of_kind(docs, "Pod") if d["metadata"]["annotations"].get("helm.sh/hook") == "test"]
     script = pod["spec"]["containers"][0]["args"][0]
     for name, (_, port, _) in SERVICES.items():
-        assert f"curl --fail" in script and f"http://hotline-3701-{name}:{port}/readyz" in script
+        assert "curl --fail" in script and f"http://hotline-3701-{name}:{port}/readyz" in script
     services = {d["metadata"]["name"]: d["spec"]["ports"][0]["port"] for d in of_kind(docs, "Service")}
     assert services == {f"hotline-3701-{n}": p for n, (_, p, _) in SERVICES.items()}
     minimal = render("ci/minimal-values.yaml")

@@ -84,7 +84,7 @@ def test_infrastructure_images_and_health_checks(config: dict) -> None:
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_each_service_is_built_from_its_dockerfile_and_gated_on_healthy_dependencies(config: dict, name: str) -> None:
-    module, port, prefix = SERVICES[name]
+    _, port, prefix = SERVICES[name]
     svc = config["services"][name]
     assert svc["build"] == {"context": str(REPO), "dockerfile": f"services/{name}/Dockerfile"}
     assert (REPO / svc["build"]["dockerfile"]).is_file()

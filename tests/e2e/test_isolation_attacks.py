@@ -31,6 +31,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def get(url: str, **kwargs: Any) -> httpx.Response:
+    """One GET without blocking the event loop (the Kafka look-ups of the same test share it)."""
+    async with httpx.AsyncClient() as client:
+        return await client.get(url, **kwargs)
+
+
 def kafka(stack) -> str:
     return f"127.0.0.1:{KAFKA_PORT + stack.offset}"
 
@@ -120,7 +126,7 @@ async def test_another_tenants_order_id_is_404_for_a_sibling_but_readable_by_the
 async def test_a_token_signed_by_another_key_is_401_and_audited_without_the_token(stack, tmp_path):
     subject = _sub("forged")
     forged = issue_token(ensure_dev_issuer(tmp_path / "evil"), subject=subject, tenant="37", roles=["supervision_centre"])
-    response = httpx.get(f"{stack.urls['analytics']}/api/v1/audit", params={"tenant": "37"}, headers=bearer(forged), timeout=10)
+    response = await get(f"{stack.urls['analytics']}/api/v1/audit", params={"tenant": "37"}, headers=bearer(forged), timeout=10)
     assert response.status_code == 401
     assert_leaks_nothing(response, subject)
     entry = await audit_entry(stack, "37", lambda e: e["detail"].get("presented_subject") == subject)
@@ -134,7 +140,7 @@ async def test_a_tampered_token_claiming_a_wider_tenant_and_role_is_401(stack, o
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims.update(tenant="37", roles=["centre_director"])
     widened = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    response = httpx.get(
+    response = await get(
         f"{stack.urls['intake']}/api/v1/tickets/{order['ticket_id']}", headers=bearer(f"{header}.{widened}.{signature}"), timeout=10
     )
     assert response.status_code == 401
@@ -146,7 +152,7 @@ async def test_a_tampered_token_claiming_a_wider_tenant_and_role_is_401(stack, o
 async def test_an_expired_token_is_401(stack):
     subject = _sub("expired")
     expired = stack.token("37", ["supervision_centre"], subject=subject, ttl_seconds=600, now=time.time() - 7200)
-    response = httpx.get(f"{stack.urls['analytics']}/api/v1/units/37/summary", params=RANGE, headers=bearer(expired), timeout=10)
+    response = await get(f"{stack.urls['analytics']}/api/v1/units/37/summary", params=RANGE, headers=bearer(expired), timeout=10)
     assert response.status_code == 401 and response.json()["error"]["code"] == "token_expired"
     assert_leaks_nothing(response, subject)
     entry = await audit_entry(stack, "37", lambda e: e["detail"].get("presented_subject") == subject)
@@ -156,7 +162,7 @@ async def test_an_expired_token_is_401(stack):
 async def test_a_token_without_the_role_is_403(stack):
     subject = _sub("norole")
     crew = stack.token("370102", ["field_crew"], subject=subject)
-    response = httpx.get(f"{stack.urls['analytics']}/api/v1/units/370102/summary", params=RANGE, headers=bearer(crew), timeout=10)
+    response = await get(f"{stack.urls['analytics']}/api/v1/units/370102/summary", params=RANGE, headers=bearer(crew), timeout=10)
     assert response.status_code == 403
     assert_leaks_nothing(response)
     entry = await audit_entry(stack, "370102", lambda e: e["actor"] == subject)
@@ -198,7 +204,7 @@ async def test_an_event_for_a_tenant_this_deployment_does_not_host_is_dead_lette
 async def test_an_export_outside_scope_is_404_and_audited(stack):
     subject = _sub("export")
     county = stack.token("370102", ["unit_staff"], subject=subject)
-    response = httpx.get(f"{stack.urls['analytics']}/api/v1/units/370124/export.csv", params=RANGE, headers=bearer(county), timeout=10)
+    response = await get(f"{stack.urls['analytics']}/api/v1/units/370124/export.csv", params=RANGE, headers=bearer(county), timeout=10)
     assert response.status_code == 404
     assert_leaks_nothing(response)
     entry = await audit_entry(stack, "370124", lambda e: e["actor"] == subject)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from contracts_testkit import EXAMPLES_DIR, load_json
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from contracts_testkit import EXAMPLES_DIR, SCHEMAS_DIR, example_files, load_json
 
+from contracts_testkit import EXAMPLES_DIR, SCHEMAS_DIR, example_files, load_json
 from hotline_contracts.registry import EVENTS, all_topics, spec_for_topic
 
 pytestmark = pytest.mark.unit

@@ -57,7 +57,7 @@ def test_a_malformed_topic_is_refused() -> None:
 
         event_name = "Ticket Created"
 
-    with pytest.raises(RuntimeError, match="not <name>.v<N>"):
+    with pytest.raises(RuntimeError, match=r"not <name>\.v<N>"):
         _collect([BadNameV1])
 
 

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from contracts_testkit import EXAMPLES_DIR, load_json
 from pydantic import ValidationError
 
+from contracts_testkit import EXAMPLES_DIR, load_json
 from hotline_contracts.registry import spec_for_topic
 
 pytestmark = pytest.mark.unit
@@ -18,7 +18,7 @@ def _example_data(topic: str) -> dict[str, Any]:
     return load_json(EXAMPLES_DIR / topic / "example-1.json")["data"]
 
 
-def _model(topic: str):  # noqa: ANN202
+def _model(topic: str):
     return spec_for_topic(topic).model
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from contracts_testkit import SCHEMAS_DIR, load_json
 
+from contracts_testkit import SCHEMAS_DIR, load_json
 from hotline_contracts import codegen
 from hotline_contracts.registry import EVENTS
 

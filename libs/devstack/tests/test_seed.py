@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -154,12 +154,12 @@ def test_shifts_are_eight_to_eight_shanghai_time_stored_in_utc(data):
     day = next(r for r in rosters if r["date"] == "2026-12-01" and r["shift"] == "day")
     night = next(r for r in rosters if r["date"] == "2026-12-01" and r["shift"] == "night")
     assert (day["starts_at"], day["ends_at"]) == (
-        datetime(2026, 12, 1, 0, tzinfo=timezone.utc),
-        datetime(2026, 12, 1, 12, tzinfo=timezone.utc),
+        datetime(2026, 12, 1, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 12, tzinfo=UTC),
     )
     assert (night["starts_at"], night["ends_at"]) == (
-        datetime(2026, 12, 1, 12, tzinfo=timezone.utc),
-        datetime(2026, 12, 2, 0, tzinfo=timezone.utc),
+        datetime(2026, 12, 1, 12, tzinfo=UTC),
+        datetime(2026, 12, 2, 0, tzinfo=UTC),
     )
     assert {r["date"] for r in rosters} == {f"2026-12-{d:02d}" for d in range(1, 15)}
 

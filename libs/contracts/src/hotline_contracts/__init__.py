@@ -1,7 +1,7 @@
 """Shared event contracts of the 95598 platform (CloudEvents 1.0 envelope, versioned events, org-unit tree)."""
 
 from hotline_contracts.envelope import Envelope, EventData, make_event
-from hotline_contracts.registry import EVENTS, EventSpec, spec_for_type, spec_for_topic
+from hotline_contracts.registry import EVENTS, EventSpec, spec_for_topic, spec_for_type
 from hotline_contracts.tenancy import OrgLevel, OrgUnit
 
 __all__ = [

@@ -99,4 +99,6 @@ def make_event(
         fields["time"] = time
     if event_id is not None:
         fields["id"] = event_id
-    return Envelope[type(data)](**fields)  # type: ignore[misc]
+    model = type(data)
+    envelope: type[Envelope[Any]] = Envelope[model]  # type: ignore[valid-type]  # parametrised at run time, by the data's class
+    return envelope(**fields)

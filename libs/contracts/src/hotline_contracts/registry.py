@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -29,7 +30,7 @@ class EventSpec:
         return self.model.topic()
 
     @property
-    def envelope(self) -> type[BaseModel]:
+    def envelope(self) -> builtins.type[BaseModel]:  # `type` here is the property above
         return Envelope[self.model]  # type: ignore[name-defined]
 
     def parse(self, raw: bytes | str | dict[str, Any]) -> Envelope[Any]:
@@ -43,8 +44,8 @@ class EventSpec:
 TOPIC_PATTERN = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)*\.v[1-9][0-9]*$")
 
 
-@lru_cache(maxsize=None)
-def _adapter(model: type[EventData]) -> TypeAdapter[Any]:
+@cache
+def _adapter(model: type[EventData]) -> TypeAdapter[Envelope[Any]]:
     return TypeAdapter(Envelope[model])  # type: ignore[valid-type]
 
 

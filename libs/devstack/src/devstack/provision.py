@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from pymongo import AsyncMongoClient
 
@@ -19,7 +20,7 @@ from servicekit.settings import ServiceSettings
 
 async def provision(settings: ServiceSettings, partitions: int, replication: int) -> list[str]:
     created = await create_topics(settings.kafka_bootstrap_servers, partitions=partitions, replication=replication)
-    client = AsyncMongoClient(settings.mongo_uri.get_secret_value(), serverSelectionTimeoutMS=10_000)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri.get_secret_value(), serverSelectionTimeoutMS=10_000)
     try:
         platform = client[f"{settings.mongo_db_prefix}_platform"]
         await platform["org_units"].create_index("code", unique=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
@@ -54,7 +56,7 @@ async def seed(mongo_uri: str, customers: int) -> list[str]:
     from devstack.seed import build_demo_province, load_demo_province
 
     data = build_demo_province(customers=customers, start_date=date.today())
-    client = AsyncMongoClient(mongo_uri, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
     try:
         summary = await load_demo_province(client, data, progress=progress)
     finally:
@@ -123,10 +125,8 @@ async def run(root: Path, customers: int, do_seed: bool, stop: asyncio.Event, of
             if dead:
                 say(f"进程退出 / process exited: {dead[0].name}\n{dead[0].tail()}")
                 return 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
         return 0
     except (RuntimeError, TimeoutError, OSError) as exc:
         say(f"启动失败 / start-up failed: {exc}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import Any
 
 from devstack.seed.customers import build_customers
 from devstack.seed.geography import CITIES, COUNTIES, PROVINCE_CODE, org_units, tenant_codes
@@ -17,7 +18,7 @@ DEFAULT_SEED = 95598
 DEFAULT_START_DATE = date(2026, 12, 1)
 # When the customer records were last "updated": fixed, so a new roster start date (the
 # launcher passes today) rewrites only the rosters, not every customer.
-CUSTOMERS_AS_OF = datetime(2026, 1, 1, tzinfo=timezone.utc)
+CUSTOMERS_AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 MIN_TRANSFORMER_AREAS = 1_000
 
 
@@ -37,7 +38,7 @@ def build_demo_province(
     if customers < 0:
         raise ValueError("customers must not be negative")
     topology = build_topology(random.Random(f"{seed}:topology"), min_transformer_areas)
-    tenants: dict[str, dict[str, list[dict]]] = {code: {} for code in tenant_codes()}
+    tenants: dict[str, dict[str, list[dict[str, Any]]]] = {code: {} for code in tenant_codes()}
 
     areas = [a for code in COUNTIES for a in topology[code].areas]
     customer_phones = PhoneBook(random.Random(f"{seed}:phones"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Any
 
 from devstack.seed.geography import CITIES, County
 from devstack.seed.names import PhoneBook, UniqueNames, company_name, institution_name, person_name
@@ -28,7 +29,7 @@ _AREA_WEIGHT = {"urban": 1.6, "rural": 1.0, "remote": 0.35}  # customers per are
 
 def build_customers(
     rng: random.Random, areas: list[AreaPlace], n: int, phones: PhoneBook, updated_at: datetime
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """`n` customers spread over `areas` (every area gets one before any gets two), grouped by area."""
     placed = _place(rng, areas, n)
     kinds = _kinds(rng, n)
@@ -69,13 +70,13 @@ def _place(rng: random.Random, areas: list[AreaPlace], n: int) -> list[AreaPlace
     return sorted(base + extra, key=lambda a: index[id(a)])
 
 
-def _kinds(rng: random.Random, n: int) -> dict[int, dict]:
+def _kinds(rng: random.Random, n: int) -> dict[int, dict[str, Any]]:
     """Which customers are important, dedicated, overdue or disconnected (exact shares, ≥ 1 each)."""
 
     def share(rate: float) -> int:
         return max(1, round(n * rate))
 
-    kinds: dict[int, dict] = {}
+    kinds: dict[int, dict[str, Any]] = {}
     everyone = range(n)
     important = rng.sample(everyone, min(n, share(IMPORTANT_SHARE)))
     for i in important:
@@ -91,7 +92,7 @@ def _kinds(rng: random.Random, n: int) -> dict[int, dict]:
     return kinds
 
 
-def _name(rng: random.Random, area: AreaPlace, kind: dict, used: UniqueNames) -> tuple[str, str]:
+def _name(rng: random.Random, area: AreaPlace, kind: dict[str, Any], used: UniqueNames) -> tuple[str, str]:
     """(name, channel profile): an institution, an enterprise or a person."""
     county = area.county
     if kind.get("important"):
@@ -107,7 +108,7 @@ def _company_place(county: County) -> str:
     return CITIES[county.city].short if county.urban else county.short[:-1]
 
 
-def _address(rng: random.Random, area: AreaPlace, kind: dict) -> str:
+def _address(rng: random.Random, area: AreaPlace, kind: dict[str, Any]) -> str:
     prefix = area.county.address_prefix
     if kind.get("important") or kind.get("dedicated"):
         if area.village:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DeleteMany, ReplaceOne
@@ -78,14 +78,14 @@ async def load_demo_province(
     return summary
 
 
-def _marker(data: DemoProvince, content_hash: str, counts: dict, seconds: float) -> dict:
+def _marker(data: DemoProvince, content_hash: str, counts: dict[str, Any], seconds: float) -> dict[str, Any]:
     return {
         "tenant": data.province,
         "content_hash": content_hash,
         "seed": data.seed,
         "start_date": data.start_date.isoformat(),
         "counts": counts,
-        "loaded_at": datetime.now(timezone.utc),
+        "loaded_at": datetime.now(UTC),
         "seconds": round(seconds, 3),
     }
 
@@ -104,7 +104,7 @@ class _Loader:
     def __init__(self, summary: SeedSummary, report: Progress, prune: bool, gate: asyncio.Semaphore) -> None:
         self.summary, self.report, self.prune, self.gate = summary, report, prune, gate
 
-    async def step(self, step: str, jobs: list[tuple[Any, CollectionSpec, str | None, list[dict]]]) -> None:
+    async def step(self, step: str, jobs: list[tuple[Any, CollectionSpec, str | None, list[dict[str, Any]]]]) -> None:
         total = sum(len(docs) for *_, docs in jobs)
         done = 0
         self.report(step, 0, total)
@@ -114,14 +114,14 @@ class _Loader:
             done += n
             self.report(step, done, total)
 
-        async def run(coll: Any, spec: CollectionSpec, tenant: str | None, docs: list[dict]) -> None:
+        async def run(coll: Any, spec: CollectionSpec, tenant: str | None, docs: list[dict[str, Any]]) -> None:
             async with self.gate:
                 await self.sync(coll, spec, tenant, docs, advance)
 
         await asyncio.gather(*(run(*job) for job in jobs))
 
     async def sync(
-        self, coll: Any, spec: CollectionSpec, tenant: str | None, docs: list[dict], advance: Callable[[int], None]
+        self, coll: Any, spec: CollectionSpec, tenant: str | None, docs: list[dict[str, Any]], advance: Callable[[int], None]
     ) -> None:
         if await coll.estimated_document_count():
             await _create_indexes(coll, spec.unique, unique=True)
@@ -141,14 +141,14 @@ class _Loader:
         await _create_indexes(coll, spec.plain, unique=False)
 
     async def reconcile(
-        self, coll: Any, spec: CollectionSpec, tenant: str | None, docs: list[dict], advance: Callable[[int], None]
+        self, coll: Any, spec: CollectionSpec, tenant: str | None, docs: list[dict[str, Any]], advance: Callable[[int], None]
     ) -> bool:
         """Replace what is missing or different, delete what the seed no longer has (if pruning).
 
         False, having written nothing, when pruning and most documents differ: the caller then
         drops the collection and loads it afresh.
         """
-        stored: dict[tuple, tuple[Any, dict]] = {}
+        stored: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
         async for doc in coll.find({"tenant": tenant} if tenant else {}):
             _id = doc.pop("_id")
             stored[tuple(doc.get(f) for f in spec.key)] = (_id, doc)
@@ -189,6 +189,6 @@ def _normal(value: Any) -> Any:
         return [_normal(v) for v in value]
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.replace(microsecond=value.microsecond // 1000 * 1000)
     return value

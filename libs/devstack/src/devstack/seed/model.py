@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from hotline_contracts.tenancy import OrgUnit
 
@@ -63,20 +64,20 @@ class DemoProvince:
     seed: int
     start_date: date
     org_units: list[OrgUnit]
-    tenants: dict[str, dict[str, list[dict]]]  # tenant -> collection -> documents
+    tenants: dict[str, dict[str, list[dict[str, Any]]]]  # tenant -> collection -> documents
 
-    def org_unit_docs(self) -> list[dict]:
+    def org_unit_docs(self) -> list[dict[str, Any]]:
         """`{prefix}_platform.org_units` documents: {code, name, level, parent_code}."""
         return [u.model_dump(mode="json") for u in self.org_units]
 
-    def docs(self, tenant: str, collection: str) -> list[dict]:
+    def docs(self, tenant: str, collection: str) -> list[dict[str, Any]]:
         return self.tenants.get(tenant, {}).get(collection, [])
 
-    def all_docs(self, collection: str) -> list[dict]:
+    def all_docs(self, collection: str) -> list[dict[str, Any]]:
         return [d for t in self.tenants for d in self.docs(t, collection)]
 
     @property
-    def customers(self) -> list[dict]:
+    def customers(self) -> list[dict[str, Any]]:
         return self.all_docs("customers")
 
     def counts(self) -> dict[str, dict[str, int]]:

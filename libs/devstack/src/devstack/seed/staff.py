@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 
 from devstack.seed.geography import CITIES, PROVINCE_CODE
 from devstack.seed.names import PhoneBook, person_name
@@ -43,7 +44,7 @@ class UserIds:
         return f"u-{tenant}-{n:04d}"
 
 
-def _user(ids: UserIds, phones: PhoneBook, rng: random.Random, tenant: str, role: str) -> dict:
+def _user(ids: UserIds, phones: PhoneBook, rng: random.Random, tenant: str, role: str) -> dict[str, Any]:
     return {
         "tenant": tenant,
         "user_id": ids.new(tenant),
@@ -54,20 +55,20 @@ def _user(ids: UserIds, phones: PhoneBook, rng: random.Random, tenant: str, role
     }
 
 
-def centre_users(rng: random.Random, ids: UserIds, phones: PhoneBook) -> list[dict]:
+def centre_users(rng: random.Random, ids: UserIds, phones: PhoneBook) -> list[dict[str, Any]]:
     """Agents, shift leaders, the director, the maintainer and a supervision-centre officer."""
     return [_user(ids, phones, rng, PROVINCE_CODE, role) for role, n in CENTRE_STAFF for _ in range(n)]
 
 
-def unit_users(rng: random.Random, ids: UserIds, phones: PhoneBook, tenant: str) -> list[dict]:
+def unit_users(rng: random.Random, ids: UserIds, phones: PhoneBook, tenant: str) -> list[dict[str, Any]]:
     """Staff of a city or county company who receive and answer dispatched orders."""
     level = "city" if tenant in CITIES else "county"
     return [_user(ids, phones, rng, tenant, "unit_staff") for _ in range(UNIT_STAFF[level])]
 
 
 def build_crews(
-    rng: random.Random, ids: UserIds, phones: PhoneBook, stations: list[dict]
-) -> tuple[list[dict], list[dict]]:
+    rng: random.Random, ids: UserIds, phones: PhoneBook, stations: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(crews, their field_crew users) for one county's stations."""
     crews, users = [], []
     for station in stations:
@@ -91,14 +92,14 @@ def build_crews(
     return crews, users
 
 
-def build_rosters(crews: list[dict], start: date, days: int = ROSTER_DAYS) -> list[dict]:
+def build_rosters(crews: list[dict[str, Any]], start: date, days: int = ROSTER_DAYS) -> list[dict[str, Any]]:
     """Day (08–20) and night (20–08) duty per station for `days` days from `start`.
 
     A station with two crews gives one the days and the other the nights, swapping every
     ROTATION_DAYS; a station with one crew has it on duty (on call at night) around the clock.
     The rotation follows the calendar, not `start`: a date's duty is the same whatever the start.
     """
-    by_station: dict[str, list[dict]] = {}
+    by_station: dict[str, list[dict[str, Any]]] = {}
     for crew in crews:
         by_station.setdefault(crew["station_code"], []).append(crew)
     rosters = []
@@ -115,8 +116,8 @@ def build_rosters(crews: list[dict], start: date, days: int = ROSTER_DAYS) -> li
                         "station_code": crew["station_code"],
                         "date": day.isoformat(),
                         "shift": shift,
-                        "starts_at": starts.astimezone(timezone.utc),
-                        "ends_at": (starts + timedelta(hours=12)).astimezone(timezone.utc),
+                        "starts_at": starts.astimezone(UTC),
+                        "ends_at": (starts + timedelta(hours=12)).astimezone(UTC),
                     }
                 )
     return rosters

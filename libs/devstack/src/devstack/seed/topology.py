@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from devstack.seed.geography import COUNTIES, County, town_short
 from devstack.seed.names import UniqueNames, community_name, feeder_name, village_name
@@ -19,13 +20,15 @@ _CLASS_WEIGHTS = {
     "township": (0.0, 0.9, 0.1),  # a 镇 of a county
 }
 _CLASSES = ("urban", "rural", "remote")
+# One station's plan: (town, [[area_class, n_areas], ...per feeder]); the inner lists are topped up in place.
+StationPlan = tuple[str, list[list[Any]]]
 
 
 @dataclass
 class AreaPlace:
     """Where a transformer area is, for the addresses of the customers behind it."""
 
-    doc: dict  # the transformer_areas document
+    doc: dict[str, Any]  # the transformer_areas document
     county: County
     town: str
     road: str
@@ -36,8 +39,8 @@ class AreaPlace:
 
 @dataclass
 class CountyTopology:
-    stations: list[dict]
-    feeders: list[dict]
+    stations: list[dict[str, Any]]
+    feeders: list[dict[str, Any]]
     areas: list[AreaPlace]
 
 
@@ -49,7 +52,7 @@ def build_topology(rng: random.Random, min_areas: int) -> dict[str, CountyTopolo
     return {code: _build_county(rng, COUNTIES[code], stations) for code, stations in plan.items()}
 
 
-def _plan_county(rng: random.Random, county: County) -> list[tuple[str, list[list]]]:
+def _plan_county(rng: random.Random, county: County) -> list[StationPlan]:
     """[(town, [[area_class, n_areas], ...per feeder]), ...per station]."""
     n_stations = rng.randint(*STATIONS_PER_COUNTY)
     if county.urban:
@@ -58,7 +61,7 @@ def _plan_county(rng: random.Random, county: County) -> list[tuple[str, list[lis
         townships = [t for t in county.towns if not t.endswith("街道")]
         picked = sorted(rng.sample(range(len(townships)), n_stations - 1))
         towns = [county.towns[0], *(townships[i] for i in picked)]
-    plan = []
+    plan: list[StationPlan] = []
     for i, town in enumerate(towns):
         kind = "district" if county.urban else ("county_seat" if i == 0 else "township")
         feeders = [
@@ -69,14 +72,14 @@ def _plan_county(rng: random.Random, county: County) -> list[tuple[str, list[lis
     return plan
 
 
-def _top_up(plan: dict[str, list], min_areas: int) -> None:
+def _top_up(plan: dict[str, list[StationPlan]], min_areas: int) -> None:
     feeders = [f for stations in plan.values() for _, fs in stations for f in fs]
     shortfall = min_areas - sum(f[1] for f in feeders)
     for i in range(max(shortfall, 0)):
         feeders[i % len(feeders)][1] += 1
 
 
-def _ensure_remote(plan: dict[str, list]) -> None:
+def _ensure_remote(plan: dict[str, list[StationPlan]]) -> None:
     """A few remote (偏远) areas always exist, so the 2 h arrival limit can be demonstrated."""
     feeders = [f for stations in plan.values() for _, fs in stations for f in fs]
     if not any(f[0] == "remote" for f in feeders):
@@ -84,7 +87,7 @@ def _ensure_remote(plan: dict[str, list]) -> None:
         rural[-1][0] = "remote"
 
 
-def _build_county(rng: random.Random, county: County, plan: list) -> CountyTopology:
+def _build_county(rng: random.Random, county: County, plan: list[StationPlan]) -> CountyTopology:
     topo = CountyTopology([], [], [])
     feeder_names, area_names = UniqueNames(), UniqueNames()
     tenant = county.code

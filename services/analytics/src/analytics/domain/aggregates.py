@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 try:
     from zoneinfo import ZoneInfo
@@ -39,13 +40,13 @@ class Totals:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     channels: dict[str, int] = field(default_factory=dict)
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict[str, Any]) -> None:
         for name in COUNTERS:
             self.counts[name] += int(row.get(name, 0))
         for channel, n in (row.get("channels") or {}).items():
             self.channels[channel] = self.channels.get(channel, 0) + int(n)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         closed = self.counts["closed"]
         return {
             **self.counts,
@@ -55,9 +56,11 @@ class Totals:
         }
 
 
-def summarise(rows: Iterable[dict]) -> tuple[Totals, dict[str, Totals], dict[str, Totals]]:
+def summarise(rows: Iterable[dict[str, Any]]) -> tuple[Totals, dict[str, Totals], dict[str, Totals]]:
     """(overall, by tenant, by business type) totals of daily rows."""
-    overall, by_unit, by_type = Totals(), {}, {}
+    overall = Totals()
+    by_unit: dict[str, Totals] = {}
+    by_type: dict[str, Totals] = {}
     for row in rows:
         overall.add(row)
         by_unit.setdefault(row["tenant"], Totals()).add(row)

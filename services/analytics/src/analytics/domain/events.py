@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from analytics.domain.aggregates import Increment, local_day
 from hotline_contracts.events.ticket import (
     TicketClosedV1,
     TicketCreatedV1,
@@ -11,7 +12,6 @@ from hotline_contracts.events.ticket import (
     TicketReopenedV1,
     TicketRepeatContactV1,
 )
-from analytics.domain.aggregates import Increment, local_day
 
 
 def increment_for(data: Any, business_type: str) -> Increment:

@@ -8,6 +8,7 @@ Friday 10:00 ends on Thursday 10:00. Times are epoch seconds; days are China loc
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import chinese_calendar
 
@@ -75,7 +76,7 @@ class BusinessCalendar:
         return (day + self._base) * DAY - LOCAL_OFFSET + rest
 
 
-def parse_overrides(rows: list[dict]) -> dict[date, bool]:
+def parse_overrides(rows: list[dict[str, Any]]) -> dict[date, bool]:
     """Override rows `{date: "YYYY-MM-DD", workday: bool}` from the tenant's calendar table."""
     return {date.fromisoformat(row["date"]): bool(row["workday"]) for row in rows}
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from dispatch.domain.calendar import BusinessCalendar
 from dispatch.domain.model import WorkOrder
@@ -61,7 +62,7 @@ class ClockRules:
 
     def __init__(self, rows: list[ClockRule]) -> None:
         self.rows = rows
-        self._cache: dict[tuple, list[ClockRule]] = {}
+        self._cache: dict[tuple[str, str | None, str | None, bool], list[ClockRule]] = {}
 
     def for_order(self, order: WorkOrder) -> list[ClockRule]:
         key = (order.business_type, order.sub_type, order.area_class, order.important)
@@ -75,7 +76,7 @@ class ClockRules:
         return chosen
 
 
-def _paused_seconds(order: WorkOrder, start: float, end: float, measure) -> float:
+def _paused_seconds(order: WorkOrder, start: float, end: float, measure: Callable[[float], float]) -> float:
     total = 0.0
     for pause in order.pauses:
         p0 = max(pause.started_at.timestamp(), start)
@@ -120,8 +121,9 @@ def evaluate(order: WorkOrder, rules: ClockRules, calendar: BusinessCalendar, no
     t = now if isinstance(now, float) else now.timestamp()
     out = []
     for rule in rules.for_order(order):
-        if rule.start in order.milestones:
-            out.append(evaluate_clock(order, rule, calendar, t))
+        status = evaluate_clock(order, rule, calendar, t)  # None until the clock's start milestone
+        if status is not None:
+            out.append(status)
     return out
 
 
@@ -176,7 +178,7 @@ def within_limits(statuses: list[ClockStatus]) -> bool:
     return all(s.percent <= 100.0 for s in statuses)
 
 
-def clock_rule_from_row(row: dict) -> ClockRule:
+def clock_rule_from_row(row: dict[str, Any]) -> ClockRule:
     return ClockRule(
         id=row["id"], clock=row["clock"], business_type=row["business_type"], start=row.get("start", "created"),
         stop=tuple(row["stop"]), limit_minutes=row.get("limit_minutes"), limit_working_days=row.get("limit_working_days"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class State(StrEnum):
@@ -81,7 +82,7 @@ class WorkOrder:
     pauses: list[Pause] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     marks: dict[str, dict[str, int | bool]] = field(default_factory=dict)  # clock → {"level", "breached"}
-    reply: dict | None = None
+    reply: dict[str, Any] | None = None
     audit_reasons: list[str] = field(default_factory=list)
     version: int = 0
     source_event_id: str | None = None  # the TicketCreated it was opened from: a redelivery of it is recognised

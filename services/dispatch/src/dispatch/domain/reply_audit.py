@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from dispatch.domain.model import WorkOrder
 
@@ -10,16 +11,16 @@ REPAIR_REQUIRED = ("cause", "fault_class", "departed_at", "arrived_at", "handler
 REPLY_REQUIRED = ("content", "outcome", "by")
 
 
-def _time(reply: dict, name: str) -> datetime | None:
+def _time(reply: dict[str, Any], name: str) -> datetime | None:
     value = reply.get(name)
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _missing(reply: dict, names: tuple[str, ...]) -> list[str]:
+def _missing(reply: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     return [f"缺少必填项 {n} / required field {n} missing" for n in names if not reply.get(n)]
 
 
-def _times(order: WorkOrder, reply: dict, now: datetime) -> list[str]:
+def _times(order: WorkOrder, reply: dict[str, Any], now: datetime) -> list[str]:
     reasons = []
     departed, arrived, restored = (_time(reply, n) for n in ("departed_at", "arrived_at", "restored_at"))
     if arrived and departed and arrived < departed:
@@ -33,7 +34,7 @@ def _times(order: WorkOrder, reply: dict, now: datetime) -> list[str]:
     return reasons
 
 
-def _classification(order: WorkOrder, reply: dict, fit: dict[str, list[str]]) -> list[str]:
+def _classification(order: WorkOrder, reply: dict[str, Any], fit: dict[str, list[str]]) -> list[str]:
     level1 = (reply.get("fault_class") or {}).get("level1")
     if level1 is None:
         return []

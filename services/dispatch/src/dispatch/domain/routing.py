@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dispatch.domain.model import WorkOrder
 
@@ -20,16 +21,16 @@ class RouteDecision:
     station_code: str | None
 
 
-def _matches(row: dict, order: WorkOrder) -> bool:
+def _matches(row: dict[str, Any], order: WorkOrder) -> bool:
     return all(row.get(f) is None or row.get(f) == getattr(order, f) for f in MATCH_FIELDS)
 
 
-def _specificity(row: dict) -> tuple[int, int]:
+def _specificity(row: dict[str, Any]) -> tuple[int, int]:
     # More matching fields win; among equals the higher priority, then table order (stable sort).
     return (sum(row.get(f) is not None for f in MATCH_FIELDS), int(row.get("priority", 0)))
 
 
-def route(order: WorkOrder, rows: list[dict]) -> RouteDecision:
+def route(order: WorkOrder, rows: list[dict[str, Any]]) -> RouteDecision:
     """The most specific matching rule decides; without any match the order stays with its responsible unit."""
     candidates = sorted((r for r in rows if _matches(r, order)), key=_specificity, reverse=True)
     if not candidates:

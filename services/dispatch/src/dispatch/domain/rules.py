@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from dispatch.domain.clocks import CLOCK_NAMES
 
@@ -23,14 +24,14 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 Problem = tuple[str, str, str]  # (loc, message_zh, message_en)
 
 
-def _enum(row: dict, name: str, allowed: set[str], loc: str) -> list[Problem]:
+def _enum(row: dict[str, Any], name: str, allowed: set[str], loc: str) -> list[Problem]:
     value = row.get(name)
     if value is None or value in allowed:
         return []
     return [(f"{loc}.{name}", f"取值无效：{value}", f"invalid value: {value}")]
 
 
-def _routing_row(row: dict, loc: str, tenant: str) -> list[Problem]:
+def _routing_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     out = _enum(row, "business_type", BUSINESS_TYPES, loc) + _enum(row, "area_class", AREA_CLASSES, loc)
     out += _enum(row, "urgency", URGENCIES, loc)
     to_unit = row.get("to_unit") or "$responsible"
@@ -39,7 +40,7 @@ def _routing_row(row: dict, loc: str, tenant: str) -> list[Problem]:
     return out
 
 
-def _timelimit_row(row: dict, loc: str, tenant: str) -> list[Problem]:
+def _timelimit_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     out = _enum(row, "clock", set(CLOCK_NAMES), loc) + _enum(row, "area_class", AREA_CLASSES, loc)
     if row.get("business_type") not in BUSINESS_TYPES:
         out.append((f"{loc}.business_type", "业务类型无效", "business_type is required and must be valid"))
@@ -52,7 +53,7 @@ def _timelimit_row(row: dict, loc: str, tenant: str) -> list[Problem]:
     return out
 
 
-def _warnings_row(row: dict, loc: str, tenant: str) -> list[Problem]:
+def _warnings_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     levels = row.get("levels") or []
     ok = len(levels) == 4 and all(a < b for a, b in zip([0, *levels], levels, strict=False)) and levels[-1] <= 100
     if not ok:
@@ -62,13 +63,13 @@ def _warnings_row(row: dict, loc: str, tenant: str) -> list[Problem]:
     return []
 
 
-def _reply_audit_row(row: dict, loc: str, tenant: str) -> list[Problem]:
+def _reply_audit_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     if not row.get("sub_type") or not isinstance(row.get("level1"), list) or not row["level1"]:
         return [(loc, "须给出子类及允许的一级分类", "sub_type and a non-empty level1 list are required")]
     return []
 
 
-def _calendar_row(row: dict, loc: str, tenant: str) -> list[Problem]:
+def _calendar_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     try:
         date.fromisoformat(str(row.get("date")))
     except ValueError:
@@ -78,19 +79,19 @@ def _calendar_row(row: dict, loc: str, tenant: str) -> list[Problem]:
     return []
 
 
-def _shift_row(row: dict, loc: str, tenant: str) -> list[Problem]:
+def _shift_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     if not all(_HHMM.match(str(row.get(k, ""))) for k in ("starts", "ends")) or row.get("starts") == row.get("ends"):
         return [(loc, "班次起止须为不同的 HH:MM", "starts and ends must be distinct HH:MM times")]
     return []
 
 
-ROW_CHECKS: dict[str, Callable[[dict, str, str], list[Problem]]] = {
+ROW_CHECKS: dict[str, Callable[[dict[str, Any], str, str], list[Problem]]] = {
     "routing": _routing_row, "timelimits": _timelimit_row, "warnings": _warnings_row,
     "reply_audit": _reply_audit_row, "calendar": _calendar_row, "shifts": _shift_row,
 }
 
 
-def validate_table(name: str, rows: list[dict], tenant: str) -> list[Problem]:
+def validate_table(name: str, rows: list[dict[str, Any]], tenant: str) -> list[Problem]:
     """Every problem in a table about to be saved (empty list: it may be saved)."""
     problems: list[Problem] = []
     ids = [row.get("id") for row in rows if name != "calendar"]

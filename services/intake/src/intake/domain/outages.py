@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from intake.domain.model import ActiveOutage, Customer, OutageAnswer
@@ -14,7 +14,7 @@ _NOISE = ("以南", "以北", "以东", "以西", "区域", "一带", "附近", 
 
 def area_keywords(area: str) -> list[str]:
     """Place names of an outage's area text, without direction words ("泉城路以南区域" → 泉城路)."""
-    words = []
+    words: list[str] = []
     for part in _SPLIT.split(area):
         for noise in _NOISE:
             part = part.replace(noise, " ")
@@ -34,7 +34,7 @@ def match_outage(
 ) -> OutageAnswer | None:
     """The most precise active outage covering the caller, or None."""
     live = [o for o in outages if o.in_effect(now)]
-    checks = []
+    checks: list[tuple[str, Callable[[ActiveOutage], bool]]] = []
     if customer is not None:
         checks += [
             ("transformer_area", lambda o: customer.ta_code is not None and customer.ta_code in o.ta_codes),

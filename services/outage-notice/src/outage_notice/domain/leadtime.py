@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from servicekit.errors import FieldError, invalid
-
 from outage_notice.domain.outage import Outage
+from servicekit.errors import FieldError, invalid
 
 ANY_TYPE = "*"
 
@@ -69,7 +68,7 @@ def check_change(rules: LeadTimeRules, outage: Outage, new_values: dict[str, Any
         )
 
 
-def _minutes(delta: Any) -> float:
+def _minutes(delta: timedelta) -> float:
     return delta.total_seconds() / 60
 
 

@@ -143,7 +143,8 @@ def transition(outage: Outage, action: str, *, by: str, at: datetime, reason: st
             fields=[FieldError("body.reason", "请填写取消原因", "reason is required", "missing")],
         )
     version = 1 if action == "published" else outage.version
-    updated = replace(outage, state=_TO[action], version=version, seq=outage.seq + 1, **{_STAMP[action]: at})
+    stamp: dict[str, Any] = {_STAMP[action]: at}  # published_at, started_at, ...
+    updated = replace(outage, state=_TO[action], version=version, seq=outage.seq + 1, **stamp)
     changed = {"state": {"old": outage.state.value, "new": updated.state.value}}
     return updated, Revision(updated.seq, action, at, by, reason, changed, version)
 

@@ -60,7 +60,8 @@ class RuleTable:
     def rule_for(self, business_type: str) -> VisitRule | None:
         exact = [r for r in self.rows if r.business_type == business_type]
         fallback = [r for r in self.rows if r.business_type == "*"]
-        return (exact or fallback or [None])[0]
+        rules = exact or fallback
+        return rules[0] if rules else None
 
 
 class RuleError(ValueError):
