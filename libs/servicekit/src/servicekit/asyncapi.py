@@ -25,6 +25,8 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from faststream.kafka.subscriber.usecase import LogicSubscriber
+
 from hotline_contracts import codegen
 from hotline_contracts.registry import EventSpec, spec_for_topic
 from servicekit.kafka import DEAD_LETTER_TOPIC
@@ -108,6 +110,8 @@ def consumer_groups(runtime: Runtime) -> dict[str, list[str]]:
     """Topic → the consumer groups of the broker's subscribers that read it."""
     groups: dict[str, set[str]] = {}
     for subscriber in runtime.broker.subscribers:
+        if not isinstance(subscriber, LogicSubscriber):  # every subscriber of a KafkaBroker is one
+            continue
         for topic in subscriber.topic_names:
             groups.setdefault(topic, set()).add(subscriber.group_id or "")
     return {topic: sorted(g) for topic, g in groups.items()}
@@ -124,7 +128,8 @@ def operation_id(action: str, topic: str) -> str:
 def payload_schema(spec: EventSpec) -> dict[str, Any]:
     """The committed envelope schema, its `#/$defs/...` references rewritten to this document's location."""
     schema = {k: v for k, v in codegen.envelope_schema(spec).items() if k not in ("$schema", "$id")}
-    return _relocate(schema, f"#/components/schemas/{spec.topic}/$defs/")
+    relocated: dict[str, Any] = _relocate(schema, f"#/components/schemas/{spec.topic}/$defs/")
+    return relocated
 
 
 def _relocate(node: Any, prefix: str) -> Any:

@@ -201,7 +201,7 @@ def note_refusal(request: Request, error: AppError) -> None:
         runtime.audit.record_refusal(
             tenant, actor=principal, action=action, target=request.url.path, result=error.code, detail=detail
         )
-    except Exception:  # noqa: BLE001 - auditing a refusal is best effort
+    except Exception:  # auditing a refusal is best effort
         log.warning("refusal not audited", exc_info=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -85,13 +86,19 @@ class JwksKeys:
                         self._loaded_at = time.monotonic()
                         return
                     raise unauthorized("认证服务不可用", "identity provider unavailable", code="jwks_unavailable") from None
-        elif self.path and Path(self.path).exists():
-            self._file_mtime = Path(self.path).stat().st_mtime
-            document = json.loads(Path(self.path).read_text(encoding="utf-8"))
+        elif self.path and (read := await asyncio.to_thread(_read_jwks_file, Path(self.path))) is not None:
+            self._file_mtime, document = read
         else:
             raise unauthorized("认证未配置", "authentication is not configured", code="auth_not_configured")
         self._keys = _signing_keys(document)
         self._loaded_at = time.monotonic()
+
+
+def _read_jwks_file(path: Path) -> tuple[float, dict[str, Any]] | None:
+    """(mtime, document) of a JWKS file, None when there is none; run in a thread, off the event loop."""
+    if not path.exists():
+        return None
+    return path.stat().st_mtime, json.loads(path.read_text(encoding="utf-8"))
 
 
 def _signing_keys(document: dict[str, Any]) -> dict[str | None, jwt.PyJWK]:

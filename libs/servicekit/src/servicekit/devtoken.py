@@ -27,6 +27,8 @@ def ensure_dev_issuer(directory: Path) -> Path:
         key_path.write_bytes(pem)
         key_path.chmod(0o600)
     private = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise ValueError(f"{key_path} holds a {type(private).__name__}, not the RSA key RS256 signs with")
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
     jwk.update({"kid": KID, "use": "sig", "alg": "RS256"})
     (directory / JWKS_FILE).write_text(json.dumps({"keys": [jwk]}, indent=2), encoding="utf-8")

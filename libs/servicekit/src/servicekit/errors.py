@@ -70,7 +70,7 @@ def unauthorized(message_zh: str = "身份认证失败", message_en: str = "auth
     return AppError(message_zh, message_en, code=code, status=401)
 
 
-class AlreadyHandled(Exception):  # noqa: N818 - an outcome, not a failure
+class AlreadyHandled(Exception):  # an outcome, not a failure: no Error suffix
     """Raised by a handler whose own write shows this very event was handled before (重复投递).
 
     For consumers that keep no claim records: the record the event creates has a natural unique key,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
@@ -137,7 +138,7 @@ def _hot_routes(routers: Sequence[APIRouter]) -> HotRoutes:
                 plain = len(params) == 1 and params[0].annotation in (Request, "Request")
                 if route.param_convertors or not plain or route.dependencies or router.dependencies:
                     raise TypeError(f"hot_path route {route.path} must take only `request: Request`, without path parameters or dependencies")
-                hot.update({(method, route.path): route for method in route.methods})
+                hot.update({(method, route.path): route for method in route.methods or ()})
     return hot
 
 
@@ -240,7 +241,7 @@ def create_http_app(
 
     # Metrics are Prometheus's (servicekit.metrics); FastAPI's own OpenTelemetry hooks would look up
     # providers and environment variables on every request for nothing.
-    telemetry_off = {"tracing": False, "metrics": False, "logs": False}
+    telemetry_off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, telemetry=telemetry_off)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier

@@ -47,7 +47,7 @@ class InFlight:
         """Wait up to `timeout` s for every running handler; returns how many were still running (then cancelled)."""
         if not self._tasks:
             return 0
-        done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
         for task in pending:
             task.cancel()
         if pending:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -273,7 +273,8 @@ def subscribe(
     slots = asyncio.Semaphore(concurrency)
 
     async def on_batch(raw: KafkaMessage) -> None:
-        for payload in raw.body:  # a batch message's body is the list of record values
+        payloads = cast("list[bytes]", raw.body)  # a batch message's body is the list of record values
+        for payload in payloads:
             await consumer.in_flight.start(consumer.consume(spec, payload, handler), slots)
         records = raw.raw_message
         if isinstance(records, (tuple, list)) and records:

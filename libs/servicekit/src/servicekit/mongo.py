@@ -11,8 +11,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from servicekit.errors import AppError
 from servicekit.settings import ServiceSettings
 
+Document = dict[str, Any]  # what the client hands back: BSON documents as plain dicts
 
-def make_client(settings: ServiceSettings) -> AsyncMongoClient:
+
+def make_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
     """Lazy client: nothing connects until the first operation (so import and start-up never block)."""
     return AsyncMongoClient(
         settings.mongo_uri.get_secret_value(),
@@ -26,23 +28,23 @@ def make_client(settings: ServiceSettings) -> AsyncMongoClient:
 class TenantDatabases:
     """Hands out a tenant's own database, and refuses tenants this deployment does not host."""
 
-    def __init__(self, client: AsyncMongoClient, settings: ServiceSettings) -> None:
+    def __init__(self, client: AsyncMongoClient[Document], settings: ServiceSettings) -> None:
         self.client = client
         self.prefix = settings.mongo_db_prefix
         self.hosted = frozenset(settings.hosted_tenants)
 
-    def for_tenant(self, tenant: str) -> AsyncDatabase:
+    def for_tenant(self, tenant: str) -> AsyncDatabase[Document]:
         if tenant not in self.hosted:
             # 404-shaped on purpose: the caller learns nothing about tenants hosted elsewhere.
             raise AppError("租户不存在", "tenant not found", code="tenant_not_hosted", status=404)
         return self.client[f"{self.prefix}_{tenant}"]
 
-    def platform(self) -> AsyncDatabase:
+    def platform(self) -> AsyncDatabase[Document]:
         """Deployment-wide configuration (the org-unit tree), not tenant data."""
         return self.client[f"{self.prefix}_platform"]
 
 
-async def ping(client: AsyncMongoClient) -> None:
+async def ping(client: AsyncMongoClient[Document]) -> None:
     await client.admin.command("ping")
 
 

@@ -14,7 +14,7 @@ from servicekit.audit import AuditLog
 from servicekit.auth import TokenVerifier
 from servicekit.kafka import DeadLetterPublisher, EventConsumer, EventPublisher, ProcessedEvents, make_broker
 from servicekit.metrics import StandardMetrics
-from servicekit.mongo import TenantDatabases, make_client, ping
+from servicekit.mongo import Document, TenantDatabases, make_client, ping
 from servicekit.outbox import OutboxRelay, broker_sender, default_owner
 from servicekit.settings import ServiceSettings
 
@@ -29,7 +29,7 @@ class Runtime:
 
     settings: ServiceSettings
     metrics: StandardMetrics
-    mongo: AsyncMongoClient
+    mongo: AsyncMongoClient[Document]
     dbs: TenantDatabases
     broker: KafkaBroker
     publisher: EventPublisher

@@ -28,7 +28,6 @@ from typing import Any, ClassVar
 
 from hotline_contracts import Envelope, make_event
 from hotline_contracts.envelope import EventData
-
 from servicekit import correlation
 
 Events = list[Envelope[Any]]
@@ -71,7 +70,7 @@ class UnitOfWork(ABC):
     async def _commit(self, events: Events) -> None:
         """Write each changed document together with its events (one write per document)."""
 
-    def _rollback(self) -> None:
+    def _rollback(self) -> None:  # noqa: B027 - a hook to override when needed, not an abstract method
         """Drop changes tracked but not written (override when the repositories track any)."""
 
     async def __aenter__(self) -> UnitOfWork:
