@@ -1,7 +1,7 @@
 """Every refused request lands in the audit log, best effort: who, tenant, what, target, result."""
 
-import pytest
 import httpx
+import pytest
 from fastapi import APIRouter, Depends
 from prometheus_client import generate_latest
 

@@ -54,7 +54,7 @@ async def test_a_withdrawn_signing_key_stops_working_after_the_cache_period(tmp_
     token = issue_token(issuer, subject="u-2", tenant="37", roles=["agent"])
     await verifier.verify(token)
     (tmp_path / "jwks.json").write_text(json.dumps({"keys": []}))  # the key is withdrawn
-    verifier.keys._keys = {}  # noqa: SLF001 - as after the JWKS refresh
+    verifier.keys._keys = {}  # as after the JWKS refresh
     verifier.keys._loaded_at = 0.0
     assert (await verifier.verify(token)).subject == "u-2"  # still inside the cache period
     clock.now += 61

@@ -12,10 +12,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from servicekit.asyncapi import asyncapi_document
-from servicekit.http import create_http_app
-from servicekit.runtime import Runtime
-
 from dispatch.adapters.mongo import MongoCrews, MongoHandovers, MongoOrders, MongoRules
 from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES
@@ -23,6 +19,9 @@ from dispatch.entrypoints import consumers, http, http_admin
 from dispatch.metrics import DispatchMetrics
 from dispatch.scanner import run_scanner
 from dispatch.settings import Settings
+from servicekit.asyncapi import asyncapi_document
+from servicekit.http import create_http_app
+from servicekit.runtime import Runtime
 
 TITLE = "95598 调度服务 / Dispatch"
 DESCRIPTION = "工单派发、抢修班组、时限预警、催办督办与交接班。Routing, crews, time limits, urging, supervision, shift handover."

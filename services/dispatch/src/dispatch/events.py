@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from dispatch.domain.model import HistoryEntry, State, WorkOrder
 from hotline_contracts import Envelope, make_event
 from hotline_contracts.events.common import TicketState
 from hotline_contracts.events.ticket import TicketStateChangedV1
 from servicekit import correlation
-
-from dispatch.domain.model import HistoryEntry, State, WorkOrder
 
 SOURCE = "/hotline/dispatch"
 SYSTEM = "system:dispatch"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
-from hotline_contracts import make_event
-from hotline_contracts.events.shift import HandoverConfirmation, ShiftHandoverPublishedV1
-from servicekit import correlation
-from servicekit.errors import FieldError, conflict, invalid, not_found
-
 from dispatch.deps import Deps
 from dispatch.domain.clocks import evaluate, nearest_due
 from dispatch.domain.handover import ShiftWindow, select_for_handover
 from dispatch.events import SOURCE, utc
+from hotline_contracts import make_event
+from hotline_contracts.events.shift import HandoverConfirmation, ShiftHandoverPublishedV1
+from servicekit import correlation
+from servicekit.errors import FieldError, conflict, invalid, not_found
 
 CST = timezone(timedelta(hours=8))
 

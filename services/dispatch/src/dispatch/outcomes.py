@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from dispatch.domain.clocks import evaluate, within_limits
+from dispatch.domain.model import HistoryEntry, WorkOrder
+from dispatch.domain.reply_audit import audit_reply
 from hotline_contracts.events.dispatch import CrewAssignedV1, ReplyAuditedV1
 from hotline_contracts.events.ticket import (
     ReopenCause,
@@ -16,10 +19,6 @@ from hotline_contracts.events.ticket import (
     TicketTransferredV1,
 )
 from servicekit.errors import FieldError, conflict, invalid
-
-from dispatch.domain.clocks import evaluate, within_limits
-from dispatch.domain.model import HistoryEntry, WorkOrder
-from dispatch.domain.reply_audit import audit_reply
 
 if TYPE_CHECKING:
     from dispatch.deps import Deps

@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from servicekit.runtime import Runtime
-
 from dispatch.deps import Deps
 from dispatch.timing import scan_tenant
+from servicekit.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 async def run_scanner(runtime: Runtime, deps: Deps, interval: float) -> None:
-    while not runtime.hooks_done:  # indexes and default rules first
+    while not runtime.hooks_done:  # noqa: ASYNC110 - indexes and default rules first; a flag Runtime.start sets once
         await asyncio.sleep(0.2)
     while True:
         for tenant in runtime.settings.hosted_tenants:
@@ -22,6 +21,6 @@ async def run_scanner(runtime: Runtime, deps: Deps, interval: float) -> None:
                 await scan_tenant(tenant, deps=deps)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - one tenant's failure must not stop the others' clocks
+            except Exception:  # one tenant's failure must not stop the others' clocks
                 log.exception("time-limit scan failed", extra={"tenant": tenant})
         await asyncio.sleep(interval)

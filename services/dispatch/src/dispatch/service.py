@@ -7,10 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hotline_contracts.events.dispatch import CrewAssignedV1, TicketDispatchedV1
-from hotline_contracts.events.ticket import TicketCreatedV1
-from servicekit.errors import AlreadyHandled, AppError, conflict
-
 from dispatch import outcomes
 from dispatch.deps import Deps
 from dispatch.domain.model import HistoryEntry, WorkOrder
@@ -18,6 +14,9 @@ from dispatch.domain.routing import choose_crew, needs_crew, route
 from dispatch.domain.transitions import IllegalTransition, apply
 from dispatch.events import SYSTEM, envelope, state_changed
 from dispatch.ports import DuplicateOrder, StaleOrder
+from hotline_contracts.events.dispatch import CrewAssignedV1, TicketDispatchedV1
+from hotline_contracts.events.ticket import TicketCreatedV1
+from servicekit.errors import AlreadyHandled, AppError, conflict
 
 CREW_ACTIONS = {"accept", "depart", "arrive", "complete"}
 

@@ -7,6 +7,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from dispatch.deps import Deps
+from dispatch.domain.clocks import Signal, evaluate, mark_signals, signals
+from dispatch.domain.model import HistoryEntry, WorkOrder
+from dispatch.events import SYSTEM, envelope, utc
+from dispatch.service import load
 from hotline_contracts.events.common import UrgeMode
 from hotline_contracts.events.timelimit import (
     SupervisionRaisedV1,
@@ -16,12 +21,6 @@ from hotline_contracts.events.timelimit import (
 )
 from hotline_contracts.tenancy import is_within, parent_of
 from servicekit.errors import invalid
-
-from dispatch.deps import Deps
-from dispatch.domain.clocks import Signal, evaluate, mark_signals, signals
-from dispatch.domain.model import HistoryEntry, WorkOrder
-from dispatch.events import SYSTEM, envelope, utc
-from dispatch.service import load
 
 YIELD_EVERY = 500  # orders evaluated between yields to the event loop (~7 ms of CPU)
 CLOCK_ZH = {"first_contact": "首次联系", "dispatch": "派单", "arrival": "到达现场", "restoration": "复电", "reply": "回复"}

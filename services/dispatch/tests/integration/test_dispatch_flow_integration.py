@@ -66,13 +66,15 @@ async def running(kafka_bootstrap, mongo_uri, unique_name, tmp_path):
     tokens = {role: issue_token(key, subject=f"{role}:u-37-0001" if role != "shift_leader" else "agent:u-37-0021",
                                 tenant="37", roles=[role]) for role in ("agent", "shift_leader")}
     tokens["agent2"] = issue_token(key, subject="agent:u-37-0005", tenant="37", roles=["agent"])
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dispatch") as client:
-            for _ in range(150):
-                if (await client.get("/readyz")).status_code == 200:
-                    break
-                await asyncio.sleep(0.2)
-            yield app, client, tokens
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dispatch") as client,
+    ):
+        for _ in range(150):
+            if (await client.get("/readyz")).status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+        yield app, client, tokens
 
 
 async def wait_for(client, tokens, ticket_id: str, predicate, timeout: float = 20.0) -> dict:

@@ -6,10 +6,10 @@ import json
 from importlib import resources
 
 import pytest
-from dispatch_builders import CREWS, ROSTERS, FakeClock, local
 
 from dispatch.domain.calendar import BusinessCalendar
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
+from dispatch_builders import CREWS, ROSTERS, FakeClock, local
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from dispatch_builders import local, make_order
 
 from dispatch.domain.clocks import evaluate, mark_signals, signals
 from dispatch.domain.transitions import apply
+from dispatch_builders import local, make_order
 
 pytestmark = pytest.mark.unit
 LEVELS = [50, 75, 90, 100]

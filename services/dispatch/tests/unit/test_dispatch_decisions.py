@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
-from dispatch_builders import local, make_order
 
 from dispatch.domain.handover import ShiftWindow, select_for_handover
 from dispatch.domain.model import State
 from dispatch.domain.reply_audit import audit_reply
 from dispatch.domain.routing import choose_crew, needs_crew, route
 from dispatch.domain.rules import validate_table
+from dispatch_builders import local, make_order
 
 pytestmark = pytest.mark.unit
 

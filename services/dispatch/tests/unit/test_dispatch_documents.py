@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from dispatch_builders import local, make_order
-
 from dispatch.adapters.mongo import from_doc, to_doc
 from dispatch.domain.model import HistoryEntry, Pause, State
+from dispatch_builders import local, make_order
 
 
 def busy_order():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from dispatch_builders import local, make_order
 
 from dispatch.domain.model import State
 from dispatch.domain.transitions import TRANSITIONS, IllegalTransition, allowed_actions, apply
+from dispatch_builders import local, make_order
 
 pytestmark = pytest.mark.unit
 ILLEGAL = [(state, action) for state in State for action, moves in TRANSITIONS.items() if state not in moves]

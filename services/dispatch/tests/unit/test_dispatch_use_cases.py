@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from dispatch_builders import created_event, local
 
 from dispatch import handovers, timing
 from dispatch.service import Command, act, take_new_ticket
+from dispatch_builders import created_event, local
 from servicekit.errors import AppError
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,13 @@ from typing import Any
 
 from hotline_contracts import Envelope, make_event
 from hotline_contracts.events.common import UrgeMode
-from hotline_contracts.events.ticket import Resolution, TicketClosedV1, TicketCreatedV1, TicketLinkedToOutageV1, TicketRepeatContactV1
+from hotline_contracts.events.ticket import (
+    Resolution,
+    TicketClosedV1,
+    TicketCreatedV1,
+    TicketLinkedToOutageV1,
+    TicketRepeatContactV1,
+)
 from hotline_contracts.events.timelimit import TicketUrgedV1
 from intake.domain.catalog import Catalog, Problem, repeat_window_hours
 from intake.domain.model import Contact, Customer, IntakeResult, OutageAnswer, Ticket

@@ -16,7 +16,6 @@ from intake.domain.model import Contact
 from intake.service import accept_contact
 from intake.settings import Settings
 from intake.wiring import Intake
-
 from intake_fixtures import NORMAL, NOW
 
 pytestmark = pytest.mark.unit

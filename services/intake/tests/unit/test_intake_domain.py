@@ -12,7 +12,6 @@ from intake.domain.knowledge import Article, rank, tokens
 from intake.domain.model import Contact
 from intake.domain.numbers import order_day, ticket_number
 from intake.domain.outages import area_keywords, match_outage
-
 from intake_fixtures import IN_OUTAGE, NORMAL, NOW, ON_FEEDER, OUTAGE
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,6 @@ import pytest
 from intake.app import create_app
 from intake.settings import Settings
 from intake.wiring import Intake
-
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, OUTAGE
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,6 @@ import pytest
 from intake.domain.model import Contact
 from intake.service import IntakeRefused, accept_contact
 from intake.wiring import Intake
-
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, OUTAGE
 
 pytestmark = pytest.mark.unit

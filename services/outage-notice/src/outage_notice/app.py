@@ -60,7 +60,7 @@ def build_deps(settings: Settings, runtime: Runtime) -> Deps:
     )
 
 
-def startup_hook(settings: Settings, deps: Deps):  # noqa: ANN201
+def startup_hook(settings: Settings, deps: Deps):
     defaults: dict[str, Any] = json.loads(DEFAULT_RULES.read_text(encoding="utf-8"))
 
     async def prepare(_: Runtime) -> None:
@@ -95,7 +95,7 @@ def _attach_scheduler(app: FastAPI, runtime: Runtime, settings: Settings, deps: 
     inner = app.router.lifespan_context
 
     async def scheduler() -> None:
-        while not runtime.hooks_done:
+        while not runtime.hooks_done:  # noqa: ASYNC110 - a flag Runtime.start sets once, polled until start-up ends
             await asyncio.sleep(0.2)
         await run_forever(settings.hosted_tenants, deps=deps, interval=settings.scheduler_interval_seconds, batch=settings.notice_batch_size)
 

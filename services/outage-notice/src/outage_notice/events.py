@@ -12,7 +12,6 @@ from hotline_contracts.events.outage import (
     OutageStartedV1,
     OutageUpdatedV1,
 )
-
 from outage_notice.domain.outage import Outage, Revision
 from outage_notice.domain.texts import announcement
 

@@ -9,12 +9,11 @@ from datetime import datetime
 
 from hotline_contracts.events.common import NotificationResult, NotifyChannel
 from hotline_contracts.events.notification import NotificationSentV1
-from servicekit.masking import mask_phone
-
 from outage_notice.domain.notices import Notice, NoticeKind, NoticeRules, renotice_due
 from outage_notice.domain.outage import Outage
 from outage_notice.domain.texts import notice_text
 from outage_notice.service import NOTICE, Deps, queue_notices
+from servicekit.masking import mask_phone
 
 PUBLISH_CONCURRENCY = 200
 

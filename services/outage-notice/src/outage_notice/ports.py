@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hotline_contracts import Envelope
-
 from outage_notice.domain.lookup import Place
 from outage_notice.domain.notices import Notice, Recipient
 from outage_notice.domain.outage import Outage, Revision, Scope

@@ -32,6 +32,6 @@ async def run_forever(tenants: list[str], *, deps: Deps, interval: float, batch:
             await tick(tenants, deps=deps, batch=batch)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - logged and retried next interval
+        except Exception:  # logged and retried next interval
             log.exception("outage scheduler tick failed")
         await asyncio.sleep(interval)

@@ -9,9 +9,6 @@ from zoneinfo import ZoneInfo
 
 from hotline_contracts import make_event
 from hotline_contracts.envelope import EventData
-from servicekit import correlation
-from servicekit.errors import not_found
-
 from outage_notice import events
 from outage_notice.domain.leadtime import LeadTimeRules, check_change, evaluate_report
 from outage_notice.domain.notices import NoticeKind, NoticeRules, Recipient, plan_notices
@@ -19,6 +16,8 @@ from outage_notice.domain.outage import Outage, Scope, apply_change, first_revis
 from outage_notice.index import OutageIndex
 from outage_notice.metrics import OutageMetrics
 from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, NoticeQueue, OutageRepository, Publish, RuleStore
+from servicekit import correlation
+from servicekit.errors import not_found
 
 LEAD_TIME = "outage_lead_time"
 NOTICE = "outage_notice"

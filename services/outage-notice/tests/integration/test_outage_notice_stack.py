@@ -129,7 +129,7 @@ async def test_lookup_answers_for_a_customer_inside_and_outside_the_outage(stack
 
 
 async def test_lifecycle_events_and_a_reported_event_from_kafka(stack, kafka_bootstrap):
-    http, app, db, _ = stack
+    http, _, db, _ = stack
     start = datetime.now(UTC) + timedelta(hours=2)
     data = OutageReportedV1(
         outage_id="TD-OMS-1", outage_type="temporary", scope=OutageScope(ta_codes=["A4"]), planned_start=start,

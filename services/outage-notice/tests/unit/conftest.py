@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from outage_fixtures import CUSTOMERS, DEFAULTS, NOW, TENANT
-from outage_notice.adapters.memory import FakeClock, MemoryDirectory, MemoryNoticeQueue, MemoryOutages, MemoryRules, RecordingGateway
+from outage_notice.adapters.memory import (
+    FakeClock,
+    MemoryDirectory,
+    MemoryNoticeQueue,
+    MemoryOutages,
+    MemoryRules,
+    RecordingGateway,
+)
 from outage_notice.domain.lookup import Place
 from outage_notice.index import OutageIndex
 from outage_notice.service import Deps

@@ -21,13 +21,13 @@ class FakeAudit:
     def __init__(self) -> None:
         self.records: list[tuple[str, str, str]] = []
 
-    async def record(self, tenant, *, actor, action, target, result, detail=None) -> None:  # noqa: ANN001
+    async def record(self, tenant, *, actor, action, target, result, detail=None) -> None:
         self.records.append((action, target, result))
 
-    def record_refusal(self, tenant, *, actor, action, target, result, detail=None) -> None:  # noqa: ANN001
+    def record_refusal(self, tenant, *, actor, action, target, result, detail=None) -> None:
         self.records.append((action, target, result))
 
-    def bind_metrics(self, registry) -> None:  # noqa: ANN001
+    def bind_metrics(self, registry) -> None:
         pass
 
     async def drain(self) -> None:

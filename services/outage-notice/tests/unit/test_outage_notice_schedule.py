@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outage_fixtures import NOW, TENANT
+from outage_fixtures import TENANT
 from outage_notice.domain.notices import NoticeKind, QuietHours, Recipient, channels_for
 from outage_notice.domain.outage import Scope
 from outage_notice.notify import deliver_due, queue_renotices
@@ -114,5 +114,5 @@ async def test_results_are_announced_with_masked_recipients(deps, clock):
     assert len(sent) == 5
     failed = [s for s in sent if s.result == "failed"]
     assert [s.account_no for s in failed] == ["3701020001"]
-    sms = [s for s in sent if s.channel == "sms" and s.account_no == "3701020003"][0]
+    sms = next(s for s in sent if s.channel == "sms" and s.account_no == "3701020003")
     assert sms.recipient_masked == "138****0003"

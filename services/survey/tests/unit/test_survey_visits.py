@@ -10,6 +10,9 @@ from faststream.kafka import TestKafkaBroker
 
 from hotline_contracts import make_event
 from hotline_contracts.events.ticket import TicketClosedV1
+from servicekit.audit import AuditLog
+from servicekit.kafka import EventConsumer
+from servicekit.runtime import Runtime
 from survey.adapters.memory import MemoryRules, MemoryVisits, RecordingMetrics
 from survey.app import create_app
 from survey.deps import default_table
@@ -17,9 +20,6 @@ from survey.domain.calendar import is_workday
 from survey.domain.model import RuleError, parse_rows, satisfaction_ratio
 from survey.service import VisitResult, record_result, schedule_visit
 from survey.settings import Settings
-from servicekit.audit import AuditLog
-from servicekit.kafka import EventConsumer
-from servicekit.runtime import Runtime
 
 pytestmark = pytest.mark.unit
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import logging
@@ -14,13 +15,12 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from servicekit.mongo import TenantDatabases
-from servicekit.refreshing import RefreshingCache
-
 from dispatch.adapters.group_commit import GroupInsert
 from dispatch.adapters.memory import ACTIVE_CREW_STATES
 from dispatch.domain.model import DONE_STATES, HistoryEntry, Pause, State, WorkOrder
 from dispatch.ports import DuplicateOrder, StaleOrder
+from servicekit.mongo import TenantDatabases
+from servicekit.refreshing import RefreshingCache
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +177,10 @@ class MongoRules:
         col = self._col(tenant, name)
         await col.create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
         if await col.count_documents({"tenant": tenant}, limit=1) == 0:
-            try:
+            with contextlib.suppress(DuplicateKeyError):  # another instance loaded them first
                 await col.insert_one({"tenant": tenant, "name": name, "version": 1, "rows": rows,
                                       "effective_from": datetime(2000, 1, 1, tzinfo=at.tzinfo), "effective_to": None,
                                       "by": "system:defaults", "saved_at": at})
-            except DuplicateKeyError:
-                pass  # another instance loaded them first
 
     async def current(self, tenant: str, name: str, at: datetime) -> dict | None:
         """The version in force at `at`; cached, so a version that starts meanwhile shows within CACHE_SECONDS."""

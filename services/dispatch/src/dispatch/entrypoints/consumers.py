@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dispatch.deps import Deps
+from dispatch.service import Command, act, take_new_ticket
 from hotline_contracts.registry import spec_for_topic
 from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
-
-from dispatch.deps import Deps
-from dispatch.service import Command, act, take_new_ticket
 
 
 def _crew_step(action: str) -> Callable[[Any], Command]:

@@ -9,16 +9,15 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from servicekit.access import authorize, readable_tenants
-from servicekit.auth import Principal, current_principal
-from servicekit.errors import AppError, not_found
-from servicekit.runtime import Runtime
-
 from dispatch import timing
 from dispatch.deps import Deps
 from dispatch.domain.transitions import allowed_actions
 from dispatch.entrypoints import schemas as s
 from dispatch.service import Command, act
+from servicekit.access import authorize, readable_tenants
+from servicekit.auth import Principal, current_principal
+from servicekit.errors import AppError, not_found
+from servicekit.runtime import Runtime
 
 # Action → (permission, body model). Crew steps are the field crew's; the rest are the unit's or 95598's.
 ACTIONS: dict[str, tuple[str, type[BaseModel]]] = {

@@ -6,16 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from servicekit.access import authorize, readable_tenants
-from servicekit.auth import Principal, current_principal
-from servicekit.errors import AppError, FieldError, invalid, not_found
-from servicekit.runtime import Runtime
-
 from dispatch import handovers
 from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES, validate_table
 from dispatch.entrypoints import schemas as s
 from dispatch.entrypoints.http import actor_of
+from servicekit.access import authorize, readable_tenants
+from servicekit.auth import Principal, current_principal
+from servicekit.errors import AppError, FieldError, invalid, not_found
+from servicekit.runtime import Runtime
 
 
 def _table(name: str) -> str:

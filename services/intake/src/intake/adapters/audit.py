@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict, deque
 from typing import Any
@@ -42,10 +43,8 @@ class BufferedAudit:
                 self._unsent.append(audit_bucket(tenant, self.service, entries[start : start + self.chunk]))
         while self._unsent:
             bucket = self._unsent[0]
-            try:
+            with contextlib.suppress(DuplicateKeyError):  # stored by an earlier try whose answer was lost
                 await self.dbs.for_tenant(bucket["tenant"])[COLLECTION].insert_one(bucket)
-            except DuplicateKeyError:
-                pass  # stored by an earlier try whose answer was lost
             self._unsent.popleft()
 
     def backlog(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -80,7 +81,5 @@ class CallCounter:
     async def run(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
-            try:
+            with contextlib.suppress(Exception):  # database away: counts stay pending
                 await self.flush()
-            except Exception:  # noqa: BLE001 - database away: counts stay pending
-                pass

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from servicekit.errors import conflict
-
 from outage_notice.domain.lookup import Place
 from outage_notice.domain.notices import Notice, Recipient
 from outage_notice.domain.outage import CURRENT_STATES, Outage, Revision, Scope
 from outage_notice.ports import Delivery
+from servicekit.errors import conflict
 
 
 class FakeClock:

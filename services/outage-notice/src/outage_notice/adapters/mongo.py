@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -9,10 +10,9 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from outage_notice.domain.outage import CURRENT_STATES, Outage, OutageState, Revision, Scope
 from servicekit.errors import conflict
 from servicekit.mongo import TenantDatabases
-
-from outage_notice.domain.outage import CURRENT_STATES, Outage, OutageState, Revision, Scope
 
 OUTAGES = "outages"
 VERSIONS = "outage_versions"
@@ -101,7 +101,7 @@ class MongoRules:
     def __init__(self, dbs: TenantDatabases) -> None:
         self.dbs = dbs
 
-    def _col(self, tenant: str, name: str):  # noqa: ANN202
+    def _col(self, tenant: str, name: str):
         return self.dbs.for_tenant(tenant)[f"rules_{name}"]
 
     async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]:
@@ -127,7 +127,5 @@ class MongoRules:
         col = self._col(tenant, name)
         await col.create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
         if await col.find_one({"tenant": tenant}) is None:
-            try:
+            with contextlib.suppress(DuplicateKeyError):  # another replica loaded the defaults first
                 await self.save(tenant, name, dict(table, effective_from=datetime(2000, 1, 1, tzinfo=UTC)), "system:defaults")
-            except DuplicateKeyError:
-                pass  # another replica loaded the defaults first

@@ -20,10 +20,9 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from outage_notice.domain.notices import Notice, NoticeKind
 from servicekit.errors import conflict
 from servicekit.mongo import TenantDatabases
-
-from outage_notice.domain.notices import Notice, NoticeKind
 
 BATCHES = "notice_batches"
 LEDGERS = "notice_ledgers"

@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from pymongo import ASCENDING
 from pymongo.errors import OperationFailure
 
-from servicekit.mongo import TenantDatabases
-
 from outage_notice.adapters.memory import to_recipient
 from outage_notice.domain.lookup import Place
 from outage_notice.domain.notices import Recipient
 from outage_notice.domain.outage import Scope
+from servicekit.mongo import TenantDatabases
 
 log = logging.getLogger(__name__)
 _RECIPIENT = {"_id": 0, "account_no": 1, "phone": 1, "preferred_channel": 1, "channels": 1, "important": 1, "dedicated_transformer": 1}

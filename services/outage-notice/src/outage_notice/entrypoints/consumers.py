@@ -6,12 +6,11 @@ from typing import Any
 
 from hotline_contracts import Envelope
 from hotline_contracts.registry import spec_for_topic
-from servicekit.kafka import subscribe
-from servicekit.runtime import Runtime
-
 from outage_notice import service
 from outage_notice.domain.outage import Scope
 from outage_notice.service import Deps
+from servicekit.kafka import subscribe
+from servicekit.runtime import Runtime
 
 GROUP = "outage-notice"
 # What this service publishes (besides deadletter.v1, which servicekit sends for every consumer); the

@@ -9,17 +9,16 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 
-from servicekit.access import authorize, readable_tenants
-from servicekit.audit import is_access_refusal
-from servicekit.auth import Principal, current_principal
-from servicekit.errors import AppError, FieldError, invalid
-from servicekit.runtime import Runtime
-
 from outage_notice import service
 from outage_notice.answers import LookupQuery, lookup
 from outage_notice.domain.outage import Scope
 from outage_notice.entrypoints.models import CancelBody, ChangeBody, LookupView, MatchView, OutageView, ReportBody, StepBody
 from outage_notice.service import Deps
+from servicekit.access import authorize, readable_tenants
+from servicekit.audit import is_access_refusal
+from servicekit.auth import Principal, current_principal
+from servicekit.errors import AppError, FieldError, invalid
+from servicekit.runtime import Runtime
 
 T = TypeVar("T")
 UnitParam = Query(default=None, pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="单位（缺省为令牌单位）; unit, default the caller's")

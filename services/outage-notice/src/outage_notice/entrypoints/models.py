@@ -9,7 +9,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from hotline_contracts.events.common import OutageType, ShortText, UnitCode
 from hotline_contracts.events.outage import OutageScope
-
 from outage_notice.domain.lookup import TYPE_ZH
 from outage_notice.domain.outage import Outage, Revision
 

@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
-from servicekit.errors import AppError
-from servicekit.runtime import Runtime
-
 from outage_notice.domain.lookup import TYPE_ZH, status_at
 from outage_notice.domain.outage import Outage
 from outage_notice.service import Deps
+from servicekit.errors import AppError
+from servicekit.runtime import Runtime
 
 TenantPath = Path(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", description="单位代码 / tenant code")
 STATUS_ZH = {"active": "正在停电", "upcoming": "即将停电"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ class MongoVisits:
     def __init__(self, dbs: TenantDatabases) -> None:
         self.dbs = dbs
 
-    def _c(self, tenant: str):  # noqa: ANN202 - AsyncCollection
+    def _c(self, tenant: str):
         return self.dbs.for_tenant(tenant)[VISITS]
 
     async def ensure_indexes(self, tenant: str) -> None:
@@ -91,7 +92,7 @@ class MongoRules:
     def __init__(self, dbs: TenantDatabases) -> None:
         self.dbs = dbs
 
-    def _c(self, tenant: str):  # noqa: ANN202
+    def _c(self, tenant: str):
         return self.dbs.for_tenant(tenant)[RULES]
 
     async def ensure_indexes(self, tenant: str) -> None:
@@ -113,7 +114,5 @@ class MongoRules:
 
     async def ensure_default(self, table: RuleTable) -> None:
         if await self._c(table.tenant).count_documents({"tenant": table.tenant}, limit=1) == 0:
-            try:
+            with contextlib.suppress(DuplicateKeyError):  # another replica loaded it first
                 await self._c(table.tenant).insert_one(_doc(table))
-            except DuplicateKeyError:  # another replica loaded it first
-                pass
