@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -84,3 +85,52 @@ def test_make_event_derives_type_and_schema_and_round_trips(ticket_created_examp
     assert again == event
     with pytest.raises(ValidationError):
         make_event(data, tenant="37010", source="/hotline/survey")
+
+
+@pytest.mark.parametrize("attribute", ["id", "specversion", "type", "source", "time", "tenant", "correlation_id"])
+def test_a_consumed_event_missing_a_required_attribute_is_refused_not_defaulted(
+    ticket_created_example: dict, attribute: str
+) -> None:
+    del ticket_created_example[attribute]
+    with pytest.raises(ValidationError) as refused:
+        TICKET.parse(json.dumps(ticket_created_example))
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [((attribute,), "missing")]
+
+
+@pytest.mark.parametrize("attribute", ["id", "source", "type", "correlation_id"])
+def test_an_empty_required_attribute_is_refused(ticket_created_example: dict, attribute: str) -> None:
+    ticket_created_example[attribute] = ""
+    with pytest.raises(ValidationError, match=attribute):
+        TICKET.parse(ticket_created_example)
+
+
+@pytest.mark.parametrize("version", ["0.3", "1.1", "1", ""])
+def test_a_specversion_other_than_1_0_is_refused(ticket_created_example: dict, version: str) -> None:
+    ticket_created_example["specversion"] = version
+    with pytest.raises(ValidationError) as refused:
+        TICKET.parse(json.dumps(ticket_created_example).encode())
+    assert [e["loc"] for e in refused.value.errors()] == [("specversion",)]
+
+
+def test_a_naive_event_time_is_refused(ticket_created_example: dict) -> None:
+    ticket_created_example["time"] = "2026-11-26T09:31:13"
+    with pytest.raises(ValidationError, match="time"):
+        TICKET.parse(ticket_created_example)
+
+
+def test_parsing_keeps_the_id_and_time_it_was_given(ticket_created_example: dict) -> None:
+    first = TICKET.parse(json.dumps(ticket_created_example))
+    again = TICKET.parse(json.dumps(ticket_created_example))
+    assert first.id == again.id == ticket_created_example["id"]
+    assert first.time == again.time == datetime.fromisoformat(ticket_created_example["time"])
+
+
+def test_make_event_still_gives_a_new_event_a_fresh_id_and_time() -> None:
+    data = TicketClosedV1(
+        ticket_id="370102-20261126-000123", business_type="fault_repair", responsible_unit="370102", resolution="resolved",
+        within_time_limit=True, closed_by="agent:liuyang", at=datetime(2026, 11, 26, 7, 20, tzinfo=UTC),
+    )
+    one, two = (make_event(data, tenant="370102", source="/hotline/survey") for _ in range(2))
+    assert one.id != two.id and one.specversion == "1.0" and one.time.tzinfo is not None
+    fixed = make_event(data, tenant="370102", source="/hotline/survey", event_id="e-1", time=data.at)
+    assert (fixed.id, fixed.time) == ("e-1", data.at)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -15,7 +15,7 @@ from hotline_contracts.events.ticket import TicketCreatedV1
 from servicekit.auth import Principal, current_principal
 from servicekit.devtoken import ensure_dev_issuer
 from servicekit.errors import not_found
-from servicekit.http import create_http_app, hot_path, read_body
+from servicekit.http import body_spec, create_http_app, hot_path, read_body
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 
@@ -33,7 +33,7 @@ def _router() -> APIRouter:
     async def create(order: Order, who: Principal = Depends(current_principal)) -> dict[str, str]:
         return {"tenant": who.tenant, "summary": order.summary}
 
-    @router.post("/fast-orders")
+    @router.post("/fast-orders", openapi_extra=body_spec(Order))
     @hot_path
     async def create_fast(request: Request) -> Response:
         who = await current_principal(request)
@@ -41,6 +41,10 @@ def _router() -> APIRouter:
         if order.summary == "boom":
             raise RuntimeError("unexpected")
         return JSONResponse({"tenant": who.tenant, "summary": order.summary}, status_code=201)
+
+    @router.post("/imports")
+    async def import_csv(text: str = Body(media_type="text/csv")) -> dict[str, int]:
+        return {"lines": len(text.splitlines())}
 
     @router.get("/orders/{order_id}")
     async def read(order_id: str) -> dict[str, str]:
@@ -65,10 +69,14 @@ def kit_settings(issuer_dir: Path) -> ServiceSettings:
 
 
 @pytest.fixture
-async def kit_client(kit_settings: ServiceSettings):
+def kit_app(kit_settings: ServiceSettings) -> FastAPI:
     runtime = Runtime.build(kit_settings)
-    app = create_http_app(runtime, title="kit", description="kit", routers=[_router()], start_dependencies=False)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return create_http_app(runtime, title="kit", description="kit", routers=[_router()], start_dependencies=False, body_models=[Order])
+
+
+@pytest.fixture
+async def kit_client(kit_app: FastAPI):
+    transport = httpx.ASGITransport(app=kit_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
         yield client
 

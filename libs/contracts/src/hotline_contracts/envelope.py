@@ -47,17 +47,19 @@ class Envelope(BaseModel, Generic[DataT]):
 
     `id` is unique per event, so a consumer that remembers processed ids is idempotent.
     `type` must name the payload's class: a ticket.closed payload under a ticket.created type
-    is refused.
+    is refused. Parsing fills nothing in: `specversion` ("1.0"), `id`, `source`, `type`, `time`,
+    `tenant` and `correlation_id` must be in the message (an event without an id would be applied
+    again on every redelivery). `make_event` is where new events get a fresh id and time.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=_new_id, min_length=1, max_length=128)
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1, max_length=128)
     source: str = Field(min_length=1, max_length=256, examples=["/hotline/intake"])
     type: str = Field(min_length=1, max_length=128, examples=["cn.95598.ticket.created.v1"])
     subject: str | None = Field(default=None, max_length=256)
-    time: AwareDatetime = Field(default_factory=_now)
+    time: AwareDatetime
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = None
     tenant: str = Field(pattern=r"^\d{2}(\d{2}(\d{2})?)?$", examples=["370102"])
@@ -85,20 +87,22 @@ def make_event(
     time: datetime | None = None,
     event_id: str | None = None,
 ) -> Envelope[Any]:
-    """Wrap `data` in an envelope whose `type` and `dataschema` come from the data's class."""
+    """Wrap `data` in an envelope whose `type` and `dataschema` come from the data's class.
+
+    A new event gets a fresh id (uuid4) and the current time unless `event_id` / `time` are given.
+    """
     fields: dict[str, Any] = {
+        "specversion": "1.0",
+        "id": event_id if event_id is not None else _new_id(),
         "source": source,
         "type": data.cloudevent_type(),
         "subject": subject,
         "tenant": tenant,
         "correlation_id": correlation_id or _new_id(),
         "dataschema": f"urn:95598:schema:{data.topic()}",
+        "time": time if time is not None else _now(),
         "data": data,
     }
-    if time is not None:
-        fields["time"] = time
-    if event_id is not None:
-        fields["id"] = event_id
     model = type(data)
     envelope: type[Envelope[Any]] = Envelope[model]  # type: ignore[valid-type]  # parametrised at run time, by the data's class
     return envelope(**fields)

@@ -29,7 +29,7 @@ from faststream.kafka.subscriber.usecase import LogicSubscriber
 
 from hotline_contracts import codegen
 from hotline_contracts.registry import EventSpec, spec_for_topic
-from servicekit.kafka import DEAD_LETTER_TOPIC
+from servicekit.deadletters import DEAD_LETTER_TOPIC
 
 if TYPE_CHECKING:
     from servicekit.runtime import Runtime

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,35 +16,45 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import correlation
 from servicekit.audit import is_access_refusal, note_refusal
 from servicekit.errors import AppError, validation_failed
+from servicekit.http_input import (  # noqa: F401 - read_body and body_spec are re-exported for the hot endpoints
+    CLOSE_CONNECTION,
+    MAX_BODY_BYTES,
+    BodyEndpoints,
+    BodyTooLarge,
+    LimitedReceive,
+    body_spec,
+    body_too_large,
+    document_bodies,
+    is_json_media_type,
+    read_body,
+)
 from servicekit.i18n import field_errors
 from servicekit.runtime import Runtime
 
 log = logging.getLogger(__name__)
-Body = TypeVar("Body", bound=BaseModel)
 Endpoint = TypeVar("Endpoint", bound=Callable[[Request], Awaitable[Response]])
 HotRoutes = dict[tuple[str, str], APIRoute]
 
-MAX_BODY_BYTES = 256 * 1024
 _HTTP_ZH = {404: ("资源不存在", "not found"), 405: ("不支持该请求方法", "method not allowed"), 413: ("请求体过大", "request body too large")}
 
 
 class ObservabilityMiddleware:
-    """Binds the correlation id, refuses oversized bodies, records request metrics by route template,
-    and serves the `hot_path` routes itself."""
+    """Binds the correlation id, refuses bodies too large or of a media type their endpoint does not read
+    (servicekit.http_input), records request metrics by route template, and serves the `hot_path` routes itself."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime, hot: HotRoutes) -> None:
+    def __init__(self, app: ASGIApp, runtime: Runtime, hot: HotRoutes, body_endpoints: BodyEndpoints) -> None:
         self.app = app
         self.metrics = runtime.metrics
         self.service = runtime.settings.service_name
         self.hot = hot
+        self.body_endpoints = body_endpoints
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,14 +74,18 @@ class ObservabilityMiddleware:
             await send(message)
 
         try:
-            length = int(headers.get(b"content-length", b"0") or 0)
-            if length > MAX_BODY_BYTES:
-                response = _error_response(AppError(*_HTTP_ZH[413], code="body_too_large", status=413))
-                await response(scope, receive, send_wrapper)
+            length = headers.get(b"content-length")
+            if length is None:
+                receive = LimitedReceive(receive)  # a chunked body is counted as it arrives, and read no further than the limit
+            if (refusal := self._refusal(scope, headers, length)) is not None:
+                await _error_response(refusal)(scope, receive, send_wrapper)
             elif (route := self.hot.get((scope.get("method", ""), _route_path(scope)))) is not None:
                 await _serve_hot(route, scope, receive, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
+        except BodyTooLarge:  # a hot path's chunked body past the limit (FastAPI's routes answer it in on_http)
+            if not status["started"]:
+                await _error_response(body_too_large())(scope, receive, send_wrapper)
         except Exception:
             # Handled here, inside the correlation context, so the 500 still carries the id.
             log.exception("unhandled error")
@@ -86,9 +100,24 @@ class ObservabilityMiddleware:
             self.metrics.http_duration.labels(self.service, method, template).observe(time.perf_counter() - started)
             correlation.reset(token)
 
+    def _refusal(self, scope: Scope, headers: dict[bytes, bytes], length: bytes | None) -> AppError | None:
+        """413 for a declared length over the limit, 415 for a body of a media type its endpoint does not read."""
+        if length is None:
+            has_body = b"transfer-encoding" in headers
+        elif int(length or 0) > MAX_BODY_BYTES:
+            return body_too_large()
+        else:
+            has_body = length != b"0"
+        content_type = headers.get(b"content-type")
+        if has_body and not is_json_media_type(content_type):
+            return self.body_endpoints.refusal(scope, _route_path(scope), content_type)
+        return None
+
 
 def _error_response(error: AppError) -> JSONResponse:
-    return JSONResponse(error.body(correlation.current()), status_code=error.status)
+    # A refused body (413, 415) is never read: closing the connection keeps the server from reading it to its end.
+    headers = CLOSE_CONNECTION if error.status in (413, 415) else None
+    return JSONResponse(error.body(correlation.current()), status_code=error.status, headers=headers)
 
 
 async def _app_error_response(request: Request, exc: Exception) -> JSONResponse:
@@ -142,44 +171,6 @@ def _hot_routes(routers: Sequence[APIRouter]) -> HotRoutes:
     return hot
 
 
-async def read_body(request: Request, model: type[Body]) -> Body:
-    """The JSON body validated by `model`, refused with the same bilingual 422 as a declared body.
-
-    For the hot endpoints only (order creation): declaring the body, the caller and a header as
-    FastAPI parameters cost about a tenth of intake's CPU per order in the dependency solver
-    (query, header and cookie parsing it does for every request). Declare `body_spec(model)` as the
-    route's `openapi_extra` and pass the model to `create_http_app(body_models=...)`.
-    """
-    try:
-        return model.model_validate_json(await request.body())
-    except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        raise validation_failed(field_errors(errors)) from None
-
-
-def body_spec(model: type[BaseModel], headers: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """`openapi_extra` of a route that reads its body with `read_body` (and headers itself)."""
-    content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
-    return {"requestBody": {"required": True, "content": content}, "parameters": [{"in": "header", **h} for h in headers]}
-
-
-def _document_body_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
-    """Put the models that `body_spec` refers to into the OpenAPI components (FastAPI only adds declared ones)."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            _, defs = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
-            known = schema.setdefault("components", {}).setdefault("schemas", {})
-            for name, definition in defs.get("$defs", {}).items():
-                known.setdefault(name, definition)
-            return schema  # FastAPI keeps this same dict as app.openapi_schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def install_error_handlers(app: FastAPI) -> None:
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -187,6 +178,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc, BodyTooLarge):  # a chunked body past the limit, met while FastAPI read a declared body
+            return _error_response(body_too_large())
         zh, en = _HTTP_ZH.get(exc.status_code, ("请求无法处理", str(exc.detail)))
         return _error_response(AppError(zh, en, code=f"http_{exc.status_code}", status=exc.status_code))
 
@@ -248,10 +241,9 @@ def create_http_app(
     runtime.audit.bind_metrics(runtime.metrics.registry)
     runtime.dead_letters.audit = runtime.audit  # events refused for an unhosted tenant are audited too
     install_error_handlers(app)
-    app.add_middleware(ObservabilityMiddleware, runtime=runtime, hot=_hot_routes(routers))
+    app.add_middleware(ObservabilityMiddleware, runtime=runtime, hot=_hot_routes(routers), body_endpoints=BodyEndpoints(routers))
     app.include_router(health_router(runtime))
     for router in routers:
         app.include_router(router)
-    if body_models:
-        _document_body_models(app, body_models)
+    document_bodies(app, body_models)
     return app

@@ -13,9 +13,11 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from hotline_contracts import Envelope, EventSpec, make_event
-from hotline_contracts.events.deadletter import DeadLetteredV1
+from hotline_contracts import Envelope, EventSpec
 from servicekit import correlation
+from servicekit.deadletters import DEAD_LETTER_TOPIC as DEAD_LETTER_TOPIC  # servicekit.kafka's names stay importable
+from servicekit.deadletters import MAX_EVENT_BYTES
+from servicekit.deadletters import DeadLetterPublisher as DeadLetterPublisher
 from servicekit.errors import AlreadyHandled, AppError
 from servicekit.inflight import InFlight
 from servicekit.metrics import StandardMetrics
@@ -23,8 +25,6 @@ from servicekit.mongo import TenantDatabases
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-DEAD_LETTER_TOPIC = DeadLetteredV1.topic()
 
 
 def make_broker(settings: ServiceSettings) -> KafkaBroker:
@@ -45,6 +45,7 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
         client_id=settings.service_name,
         security=security,
         request_timeout_ms=10_000,
+        max_request_size=MAX_EVENT_BYTES,  # consumers refuse larger events as `oversized` (servicekit.deadletters)
         logger=logging.getLogger(f"{settings.service_name}.broker"),
     )
 
@@ -68,43 +69,6 @@ class EventPublisher:
             correlation_id=envelope.correlation_id,
         )
         self.metrics.events_published.labels(self.service, topic).inc()
-
-
-class DeadLetterPublisher:
-    """Sends what a consumer refuses to `deadletter.v1`, whole, with the reason (nothing is dropped)."""
-
-    def __init__(self, publisher: EventPublisher, settings: ServiceSettings) -> None:
-        self.publisher = publisher
-        self.service = settings.service_name
-        self.fallback_tenant = settings.hosted_tenants[0]
-        self.audit: Any = None  # servicekit.audit.AuditLog, set by the HTTP shell
-
-    def audit_refused(self, envelope: Envelope[Any], topic: str, reason: str) -> None:
-        """Record an event refused for its tenant under this deployment's first hosted tenant (best effort)."""
-        if self.audit is None:
-            return
-        detail = {"claimed_tenant": envelope.tenant, "source": envelope.source, "type": envelope.type}
-        self.audit.record_refusal(
-            self.fallback_tenant, actor=None, action=f"event.consume:{topic}", target=envelope.id, result=reason, detail=detail
-        )
-
-    async def send(
-        self, *, topic: str, payload: bytes, reason: str, errors: list[dict[str, str]] | None = None, tenant: str | None = None
-    ) -> None:
-        data = DeadLetteredV1(
-            original_topic=topic,
-            consumer=self.service,
-            reason=reason,
-            errors=errors or [],
-            payload=payload.decode("utf-8", errors="replace"),
-            received_at=datetime.now(UTC),
-        )
-        envelope = make_event(
-            data, tenant=tenant or self.fallback_tenant, source=f"/hotline/{self.service}", correlation_id=correlation.ensure()
-        )
-        await self.publisher.publish(envelope)
-        self.publisher.metrics.dead_letters.labels(self.service, topic, reason).inc()
-        log.warning("event dead-lettered", extra={"topic": topic, "reason": reason})
 
 
 class ProcessedEvents:
@@ -144,7 +108,11 @@ Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 
 class EventConsumer:
-    """Parse → tenant check → idempotency claim → handle; anything refused goes to the dead-letter topic."""
+    """Size check → parse → tenant check → idempotency claim → handle; anything refused goes to the dead-letter topic.
+
+    Parsing is strict (hotline_contracts.Envelope): an event without its id, specversion, type,
+    source, time or tenant is refused as `validation_failed`, never given defaults.
+    """
 
     def __init__(
         self,
@@ -163,6 +131,9 @@ class EventConsumer:
     async def consume(self, spec: EventSpec, payload: bytes, handler: Handler) -> str:
         """Handle one raw message; returns the result label (ok, duplicate, dead_lettered)."""
         topic = spec.topic
+        if len(payload) > MAX_EVENT_BYTES:
+            limit = [{"loc": "", "msg": f"{len(payload)} bytes, over the {MAX_EVENT_BYTES} byte limit", "type": "too_large"}]
+            return await self._dead(topic, payload, "oversized", limit)
         try:
             envelope = spec.parse(payload)
         except ValidationError as exc:
@@ -199,7 +170,13 @@ class EventConsumer:
         return "ok"
 
     async def _dead(self, topic: str, payload: bytes, reason: str, errors: list[dict[str, str]], tenant: str | None = None) -> str:
-        await self.dead_letters.send(topic=topic, payload=payload, reason=reason, errors=errors, tenant=tenant)
+        try:
+            await self.dead_letters.send(topic=topic, payload=payload, reason=reason, errors=errors, tenant=tenant)
+        except Exception:
+            # Not dead-lettered (the broker refused the record): counted and logged as failed, never silent.
+            log.exception("dead letter not published", extra={"topic": topic, "reason": reason})
+            self.metrics.events_consumed.labels(self.settings.service_name, topic, "failed").inc()
+            raise
         self.metrics.events_consumed.labels(self.settings.service_name, topic, "dead_lettered").inc()
         return "dead_lettered"
 

@@ -12,7 +12,8 @@ from pymongo import AsyncMongoClient
 
 from servicekit.audit import AuditLog
 from servicekit.auth import TokenVerifier
-from servicekit.kafka import DeadLetterPublisher, EventConsumer, EventPublisher, ProcessedEvents, make_broker
+from servicekit.deadletters import DeadLetterPublisher
+from servicekit.kafka import EventConsumer, EventPublisher, ProcessedEvents, make_broker
 from servicekit.metrics import StandardMetrics
 from servicekit.mongo import Document, TenantDatabases, make_client, ping
 from servicekit.outbox import OutboxRelay, broker_sender, default_owner
