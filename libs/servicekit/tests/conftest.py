@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from hotline_contracts.events.ticket import TicketCreatedV1
 from servicekit.auth import Principal, current_principal
-from servicekit.devtoken import ensure_dev_issuer
+from devstack.devtoken import ensure_dev_issuer
 from servicekit.errors import not_found
 from servicekit.http import create_http_app, hot_path, read_body
 from servicekit.runtime import Runtime

@@ -8,7 +8,7 @@ from prometheus_client import generate_latest
 from servicekit.access import authorize
 from servicekit.audit import AuditLog, audit_router
 from servicekit.auth import Principal, current_principal
-from servicekit.devtoken import issue_token
+from devstack.devtoken import issue_token
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
 

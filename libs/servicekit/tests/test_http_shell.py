@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from servicekit.devtoken import issue_token
+from devstack.devtoken import issue_token
 
 pytestmark = pytest.mark.unit
 
@@ -64,7 +64,7 @@ async def test_expired_or_foreign_tokens_are_401(kit_client, issuer_dir, overrid
 
 
 async def test_tampered_and_foreign_key_tokens_are_401(kit_client, issuer_dir, tmp_path_factory):
-    from servicekit.devtoken import ensure_dev_issuer
+    from devstack.devtoken import ensure_dev_issuer
 
     header, payload, signature = _token(issuer_dir).split(".")
     tampered = ".".join([header, payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB"), signature])
