@@ -11,13 +11,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from hotline_contracts.events.ticket import TicketCreatedV1
-from servicekit.auth import Principal, current_principal
 from devstack.devtoken import ensure_dev_issuer
+from hotline_contracts.events.ticket import TicketCreatedV1
+from servicekit.access import Permissions
+from servicekit.auth import Principal, current_principal
 from servicekit.errors import not_found
 from servicekit.http import create_http_app, hot_path, read_body
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
+
+# The kit's tests use a table of their own: the kit knows no service's actions.
+KIT_PERMISSIONS = Permissions("kit-test", {})
 
 
 class Order(BaseModel):
@@ -67,7 +71,8 @@ def kit_settings(issuer_dir: Path) -> ServiceSettings:
 @pytest.fixture
 async def kit_client(kit_settings: ServiceSettings):
     runtime = Runtime.build(kit_settings)
-    app = create_http_app(runtime, title="kit", description="kit", routers=[_router()], start_dependencies=False)
+    app = create_http_app(runtime, permissions=KIT_PERMISSIONS, title="kit", description="kit", routers=[_router()],
+                          start_dependencies=False)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://kit") as client:
         yield client

@@ -142,6 +142,7 @@ async def test_hot_path_leaves_other_methods_and_failures_to_the_usual_handling(
 def test_hot_path_refuses_an_endpoint_with_declared_parameters(kit_settings):
     from fastapi import APIRouter
 
+    from servicekit.access import Permissions
     from servicekit.http import create_http_app, hot_path
     from servicekit.runtime import Runtime
 
@@ -153,4 +154,5 @@ def test_hot_path_refuses_an_endpoint_with_declared_parameters(kit_settings):
         return {"order_id": order_id}
 
     with pytest.raises(TypeError, match="hot_path"):
-        create_http_app(Runtime.build(kit_settings), title="kit", description="kit", routers=[router], start_dependencies=False)
+        create_http_app(Runtime.build(kit_settings), permissions=Permissions("kit-test", {}), title="kit", description="kit",
+                        routers=[router], start_dependencies=False)

@@ -17,6 +17,7 @@ from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES
 from dispatch.entrypoints import consumers, http, http_admin
 from dispatch.metrics import DispatchMetrics
+from dispatch.permissions import PERMISSIONS
 from dispatch.scanner import run_scanner
 from dispatch.settings import Settings
 from servicekit.asyncapi import asyncapi_document
@@ -68,7 +69,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
     runtime.startup_hooks.append(_startup(deps))
     consumers.register(runtime, deps, group_id=settings.consumer_group)
     app = create_http_app(
-        runtime, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies,
+        runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies,
         routers=[http.router(runtime, deps), http_admin.router(runtime, deps)],
     )
     app.state.deps = deps
