@@ -29,7 +29,7 @@ DESCRIPTION = "工单派发、抢修班组、时限预警、催办督办与交�
 
 
 def default_rules() -> dict[str, list[dict]]:
-    """The rule tables shipped as data (RULES.md numbers), loaded into tenants that have none."""
+    """The rule tables shipped as data (docs/RULES.md numbers), loaded into tenants that have none."""
     text = resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8")
     return {name: rows for name, rows in json.loads(text).items() if name in TABLES}
 
