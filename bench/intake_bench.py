@@ -36,10 +36,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from devstack import processes
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from hotline_contracts import make_event
 from hotline_contracts.events.outage import OutagePublishedV1, OutageScope
 from loadgen import LoadGen, percentile_ms, post_json
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 TENANT, PREFIX, CONCURRENCY = "370102", "bench", 32
 SUSTAIN, HALF, RAW_N = 15.0, 20.0, 3000  # HALF: a 10 s phase has 26 requests beyond its p99; 20 s halves that noise

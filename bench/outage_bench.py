@@ -36,11 +36,11 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from devstack import processes
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from outage_notice.answers import LookupQuery, lookup
 from outage_notice.app import create_app
 from outage_notice.domain.outage import Scope
 from outage_notice.settings import Settings
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 TENANT = "370102"
 STATIONS, FEEDERS_PER_STATION, AREAS_PER_FEEDER, CUSTOMERS_PER_AREA = 20, 50, 10, 10

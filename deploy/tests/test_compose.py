@@ -83,11 +83,12 @@ def test_infrastructure_images_and_health_checks(config: dict) -> None:
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_each_service_is_built_from_its_dockerfile_and_gated_on_healthy_dependencies(config: dict, name: str) -> None:
+def test_each_service_is_built_from_the_one_dockerfile_and_gated_on_healthy_dependencies(config: dict, name: str) -> None:
     _, port, prefix = SERVICES[name]
     svc = config["services"][name]
-    assert svc["build"] == {"context": str(REPO), "dockerfile": f"services/{name}/Dockerfile"}
+    assert svc["build"] == {"context": str(REPO), "dockerfile": "Dockerfile", "args": {"SERVICE": name}}
     assert (REPO / svc["build"]["dockerfile"]).is_file()
+    assert svc["image"] == f"hotline/{name}:dev"
     assert svc["depends_on"]["kafka"]["condition"] == "service_healthy"
     assert svc["depends_on"]["mongo"]["condition"] == "service_healthy"
     assert svc["depends_on"]["provision"]["condition"] == "service_completed_successfully"
@@ -101,6 +102,13 @@ def test_each_service_is_built_from_its_dockerfile_and_gated_on_healthy_dependen
     assert env[f"{prefix}MONGO_URI"].startswith("mongodb://mongo:27017/")
     assert "retryWrites" not in env[f"{prefix}MONGO_URI"]
     assert json.loads(env[f"{prefix}HOSTED_TENANTS"])
+
+
+def test_the_one_shot_jobs_run_the_intake_image(config: dict) -> None:
+    intake = config["services"]["intake"]
+    for job in ("devkeys", "provision"):
+        assert config["services"][job]["build"] == intake["build"] and config["services"][job]["image"] == intake["image"], job
+    assert "devstack.devtoken" in " ".join(config["services"]["devkeys"]["command"])
 
 
 def test_prometheus_and_grafana_read_the_charts_rules_and_dashboards(config: dict) -> None:

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.devtoken import issue_token
 from devstack.services import SERVICES
-from servicekit.devtoken import issue_token
 
 READY_LINE = "all ready in"
 

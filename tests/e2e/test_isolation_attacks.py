@@ -14,9 +14,9 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from hotline_contracts import make_event
 from hotline_contracts.events.ticket import TicketCreatedV1
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 pytestmark = pytest.mark.e2e
 

@@ -11,13 +11,17 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from devstack.devtoken import ensure_dev_issuer
 from hotline_contracts.events.ticket import TicketCreatedV1
+from servicekit.access import Permissions
 from servicekit.auth import Principal, current_principal
-from servicekit.devtoken import ensure_dev_issuer
 from servicekit.errors import not_found
 from servicekit.http import body_spec, create_http_app, hot_path, read_body
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
+
+# The kit's tests use a table of their own: the kit knows no service's actions.
+KIT_PERMISSIONS = Permissions("kit-test", {})
 
 
 class Order(BaseModel):
@@ -71,7 +75,8 @@ def kit_settings(issuer_dir: Path) -> ServiceSettings:
 @pytest.fixture
 def kit_app(kit_settings: ServiceSettings) -> FastAPI:
     runtime = Runtime.build(kit_settings)
-    return create_http_app(runtime, title="kit", description="kit", routers=[_router()], start_dependencies=False, body_models=[Order])
+    return create_http_app(runtime, permissions=KIT_PERMISSIONS, title="kit", description="kit", routers=[_router()],
+                           start_dependencies=False, body_models=[Order])
 
 
 @pytest.fixture

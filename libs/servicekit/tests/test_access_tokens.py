@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from devstack.devtoken import KID, ensure_dev_issuer, issue_token
 from servicekit.auth import TokenVerifier, presented_subject
-from servicekit.devtoken import KID, ensure_dev_issuer, issue_token
 from servicekit.errors import AppError
 from servicekit.settings import ServiceSettings
 

@@ -27,8 +27,8 @@ async def runtime(mongo_uri, unique_name):
 
 async def test_entries_are_per_tenant_newest_first_and_filterable(runtime):
     agent = Principal(subject="u-37-0001", tenant="37", roles=frozenset({"agent"}))
-    await runtime.audit.record("370102", actor=agent, action="ticket.create", target="T1", result="ok")
-    runtime.audit.record_refusal("370102", actor=agent, action="ticket.read", target="T2", result="not_found")
+    await runtime.audit.record("370102", actor=agent, action="widget.create", target="T1", result="ok")
+    runtime.audit.record_refusal("370102", actor=agent, action="widget.read", target="T2", result="not_found")
     await runtime.audit.drain()
     entries = await runtime.audit.query("370102")
     assert [e["target"] for e in entries] == ["T2", "T1"]
@@ -39,12 +39,12 @@ async def test_entries_are_per_tenant_newest_first_and_filterable(runtime):
 async def test_bucketed_entries_read_like_single_ones_filtered_one_by_one_and_interleaved_by_time(runtime):
     base = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
-    def entry(second: int, target: str, result: str = "ok", action: str = "ticket.create") -> dict:
+    def entry(second: int, target: str, result: str = "ok", action: str = "widget.create") -> dict:
         return {"tenant": "370102", "at": base + timedelta(seconds=second), "service": "intake", "actor": "u-1", "actor_tenant": "37",
                 "roles": ["agent"], "action": action, "target": target, "result": result, "correlation_id": None, "detail": {}}
 
     col = runtime.dbs.for_tenant("370102")[COLLECTION]
-    await col.insert_one(entry(2, "single-2", result="forbidden", action="ticket.read"))
+    await col.insert_one(entry(2, "single-2", result="forbidden", action="widget.read"))
     await col.insert_one(audit_bucket("370102", "intake", [entry(1, "b-1"), entry(3, "b-3", result="not_found"), entry(5, "b-5")]))
     await col.insert_one(entry(4, "single-4"))
     await col.insert_one(audit_bucket("370102", "intake", [entry(6, "c-6")]))
@@ -52,7 +52,7 @@ async def test_bucketed_entries_read_like_single_ones_filtered_one_by_one_and_in
     assert [e["target"] for e in await runtime.audit.query("370102")] == ["c-6", "b-5", "single-4", "b-3", "single-2", "b-1"]
     assert [e["target"] for e in await runtime.audit.query("370102", limit=2)] == ["c-6", "b-5"]
     assert [e["target"] for e in await runtime.audit.query("370102", result="refused")] == ["b-3", "single-2"]
-    assert [e["target"] for e in await runtime.audit.query("370102", action="ticket.create", since=base + timedelta(seconds=3))] == \
+    assert [e["target"] for e in await runtime.audit.query("370102", action="widget.create", since=base + timedelta(seconds=3))] == \
         ["c-6", "b-5", "single-4", "b-3"]
     assert [e["target"] for e in await runtime.audit.query("370102", since=base + timedelta(seconds=5, milliseconds=1))] == ["c-6"]
     [one] = await runtime.audit.query("370102", result="not_found")

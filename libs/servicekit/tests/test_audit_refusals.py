@@ -5,14 +5,23 @@ import pytest
 from fastapi import APIRouter, Depends
 from prometheus_client import generate_latest
 
-from servicekit.access import authorize
+from devstack.devtoken import issue_token
+from servicekit.access import Permissions, Role
 from servicekit.audit import AuditLog, audit_router
 from servicekit.auth import Principal, current_principal
-from servicekit.devtoken import issue_token
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
 
 pytestmark = pytest.mark.unit
+
+# A table of the test's own (the kit knows no service's actions): `log.read` plays the audit reader.
+TABLE = Permissions(
+    "kit-test",
+    {
+        "thing.read": {Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR, Role.UNIT_STAFF, Role.SUPERVISION_CENTRE},
+        "log.read": {Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE, Role.SYSTEM_MAINTAINER},
+    },
+)
 
 
 class FakeCollection:
@@ -73,7 +82,7 @@ def _router() -> APIRouter:
 
     @router.get("/units/{code}/things")
     async def things(code: str, principal: Principal = Depends(current_principal)) -> dict:
-        authorize(principal, "report.read", code)
+        TABLE.authorize(principal, "thing.read", code)
         return {"code": code}
 
     return router
@@ -82,9 +91,8 @@ def _router() -> APIRouter:
 async def _client(kit_settings, fail: bool = False):
     runtime = Runtime.build(kit_settings)
     runtime.audit = AuditLog(FakeDbs(kit_settings.hosted_tenants, fail), "kit-test")  # type: ignore[arg-type]
-    app = create_http_app(
-        runtime, title="kit", description="kit", routers=[_router(), audit_router(runtime.audit)], start_dependencies=False
-    )
+    routers = [_router(), audit_router(runtime.audit, TABLE, action="log.read")]
+    app = create_http_app(runtime, permissions=TABLE, title="kit", description="kit", routers=routers, start_dependencies=False)
     return runtime, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kit")
 
 
@@ -102,7 +110,7 @@ async def test_out_of_scope_read_is_logged_under_the_targeted_tenant(kit_setting
         page = await client.get("/api/v1/audit", params={"tenant": "370102"}, headers=_bearer(issuer_dir, "37", ["supervision_centre"]))
     assert page.status_code == 200
     [entry] = page.json()["entries"]
-    assert (entry["actor"], entry["actor_tenant"], entry["action"], entry["result"]) == ("u-3702", "3702", "report.read", "not_found")
+    assert (entry["actor"], entry["actor_tenant"], entry["action"], entry["result"]) == ("u-3702", "3702", "thing.read", "not_found")
     assert entry["target"] == "/units/370102/things" and entry["at"]
 
 
@@ -127,7 +135,7 @@ async def test_a_missing_role_is_403_and_logged(kit_settings, issuer_dir):
         assert response.status_code == 403
         await runtime.audit.drain()
     [entry] = runtime.audit.dbs.cols["37"].docs  # type: ignore[attr-defined]
-    assert (entry["actor"], entry["action"], entry["result"]) == ("u-37", "audit.read", "role_required")
+    assert (entry["actor"], entry["action"], entry["result"]) == ("u-37", "log.read", "role_required")
 
 
 async def test_a_county_cannot_read_its_parents_audit_log(kit_settings, issuer_dir):
@@ -145,3 +153,13 @@ async def test_a_failing_audit_store_neither_changes_the_refusal_nor_goes_unnoti
         await runtime.audit.drain()
     exposition = generate_latest(runtime.metrics.registry).decode()
     assert 'hotline_audit_write_failures_total{reason="error",service="kit-test"} 1.0' in exposition
+
+
+def test_the_audit_api_needs_its_action_declared_and_the_app_registers_the_table(kit_settings):
+    runtime = Runtime.build(kit_settings)
+    with pytest.raises(ValueError, match=r"unknown action 'audit\.peek': declare it in kit-test's permissions table"):
+        audit_router(runtime.audit, TABLE, action="audit.peek")
+    app = create_http_app(runtime, permissions=TABLE, title="kit", description="kit", start_dependencies=False)
+    assert runtime.permissions is TABLE and app.state.permissions is TABLE
+    with pytest.raises(ValueError, match="one permission table"):
+        create_http_app(runtime, permissions=Permissions("other", {}), title="kit", description="kit", start_dependencies=False)

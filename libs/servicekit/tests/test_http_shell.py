@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from servicekit.devtoken import issue_token
+from devstack.devtoken import issue_token
 
 pytestmark = pytest.mark.unit
 
@@ -64,7 +64,7 @@ async def test_expired_or_foreign_tokens_are_401(kit_client, issuer_dir, overrid
 
 
 async def test_tampered_and_foreign_key_tokens_are_401(kit_client, issuer_dir, tmp_path_factory):
-    from servicekit.devtoken import ensure_dev_issuer
+    from devstack.devtoken import ensure_dev_issuer
 
     header, payload, signature = _token(issuer_dir).split(".")
     tampered = ".".join([header, payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB"), signature])
@@ -142,6 +142,7 @@ async def test_hot_path_leaves_other_methods_and_failures_to_the_usual_handling(
 def test_hot_path_refuses_an_endpoint_with_declared_parameters(kit_settings):
     from fastapi import APIRouter
 
+    from servicekit.access import Permissions
     from servicekit.http import create_http_app, hot_path
     from servicekit.runtime import Runtime
 
@@ -153,4 +154,5 @@ def test_hot_path_refuses_an_endpoint_with_declared_parameters(kit_settings):
         return {"order_id": order_id}
 
     with pytest.raises(TypeError, match="hot_path"):
-        create_http_app(Runtime.build(kit_settings), title="kit", description="kit", routers=[router], start_dependencies=False)
+        create_http_app(Runtime.build(kit_settings), permissions=Permissions("kit-test", {}), title="kit", description="kit",
+                        routers=[router], start_dependencies=False)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from servicekit.auth import TokenVerifier
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 from servicekit.errors import AppError
 from servicekit.settings import ServiceSettings
 

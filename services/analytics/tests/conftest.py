@@ -9,14 +9,14 @@ import pytest
 
 @pytest.fixture
 def issuer_key(tmp_path: Path) -> Path:
-    from servicekit.devtoken import ensure_dev_issuer
+    from devstack.devtoken import ensure_dev_issuer
 
     return ensure_dev_issuer(tmp_path / "issuer")
 
 
 @pytest.fixture
 def bearer(issuer_key: Path):
-    from servicekit.devtoken import issue_token
+    from devstack.devtoken import issue_token
 
     def make(tenant: str, *roles: str) -> dict[str, str]:
         token = issue_token(issuer_key, subject=f"u-{tenant}", tenant=tenant, roles=list(roles))

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from intake.adapters.cache import CachedRules, CallCounter, OutageCache
 from intake.adapters.memory import MemoryCustomers, MemoryKnowledge, MemoryNumbers, MemoryOutages, MemoryRules, MemoryTickets
 from intake.metrics import IntakeMetrics
 from intake.service import IntakeDeps
 from intake.wiring import Intake, MemoryAudit
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, ON_FEEDER, OUTAGE, Clock
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 
 @pytest.fixture

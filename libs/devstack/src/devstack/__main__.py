@@ -12,7 +12,7 @@ def main() -> int:
 
         return up(rest)
     if command == "token":
-        from servicekit.devtoken import main as token
+        from devstack.devtoken import main as token
 
         token(rest)
         return 0

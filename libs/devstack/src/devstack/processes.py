@@ -136,5 +136,5 @@ def wait_for_port(proc: ManagedProcess, port: int, timeout: float = 30.0) -> Non
 
 
 def mongo_uri(port: int) -> str:
-    # retryWrites=false: SecantusDB slows tenfold after ~10k writes with retryable writes on (EMBEDDED-STACK.md).
+    # retryWrites=false: SecantusDB slows tenfold after ~10k writes with retryable writes on (docs/EMBEDDED-STACK.md).
     return f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"

@@ -16,10 +16,10 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from devstack import processes
+from devstack.devtoken import ensure_dev_issuer
 from devstack.processes import ManagedProcess, PortTaken
 from devstack.services import SERVICES, service_argv, service_env
 from devstack.topics import create_topics
-from servicekit.devtoken import ensure_dev_issuer
 
 KAFKA_PORT = 9092
 MONGO_PORT = 27017

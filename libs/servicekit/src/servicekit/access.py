@@ -1,11 +1,16 @@
-"""Who may do what, where: roles, the permission table, and the org-unit tree scope (权限).
+"""Who may do what, where: roles, permission tables and the org-unit tree scope (权限).
 
-The table is data: `PERMISSIONS` (action → roles) and `REACH` (action → how far along the tree
-it may go). docs/PERMISSIONS.md renders the same table for people; keep them in step.
+The kit holds the mechanism only. Roles (`Role`) are platform vocabulary, shared by every
+service; actions belong to the service that performs them. Each service declares its actions in
+its own `permissions.py` as a `Permissions` table (action → roles, plus the actions whose reach is
+not the default subtree) and hands it to `create_http_app(permissions=...)`. docs/PERMISSIONS.md
+renders the union of the services' tables for people; a test keeps them in step.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from hotline_contracts.tenancy import ancestors_of, is_within
@@ -35,51 +40,13 @@ class Reach(StrEnum):
     DOWN = "down"  # issued at a unit for its whole subtree: province-wide directives, outage notices
 
 
-_CENTRE = frozenset({Role.AGENT, Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR})
-
-# Action → roles allowed. Scope (which tenants) is checked separately by `authorize`.
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "ticket.create": _CENTRE | {Role.EXTERNAL_SYSTEM},
-    "ticket.read": _CENTRE | {Role.UNIT_STAFF, Role.SUPERVISION_CENTRE, Role.FIELD_CREW},
-    "ticket.update": _CENTRE | {Role.UNIT_STAFF},
-    "ticket.urge": frozenset({Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE}),
-    "ticket.supervise": frozenset({Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE}),
-    "ticket.escalate": _CENTRE | {Role.UNIT_STAFF},
-    "supervision.request": frozenset({Role.UNIT_STAFF, Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR}),
-    "crew.report": frozenset({Role.FIELD_CREW, Role.UNIT_STAFF, Role.EXTERNAL_SYSTEM}),
-    "crew.manage": frozenset({Role.UNIT_STAFF, Role.SYSTEM_MAINTAINER}),
-    "customer.read": _CENTRE | {Role.UNIT_STAFF},
-    "customer.import": frozenset({Role.SYSTEM_MAINTAINER, Role.EXTERNAL_SYSTEM}),
-    "knowledge.read": _CENTRE | {Role.UNIT_STAFF},
-    "knowledge.write": frozenset({Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR}),
-    "outage.report": frozenset({Role.UNIT_STAFF, Role.EXTERNAL_SYSTEM, Role.SHIFT_LEADER}),
-    "outage.read": _CENTRE | {Role.UNIT_STAFF, Role.SUPERVISION_CENTRE, Role.EXTERNAL_SYSTEM},
-    "outage.notice": frozenset({Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR, Role.UNIT_STAFF}),
-    "directive.issue": frozenset({Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE}),
-    "rules.write": frozenset({Role.SYSTEM_MAINTAINER, Role.CENTRE_DIRECTOR}),
-    "rules.read": frozenset({Role.SYSTEM_MAINTAINER, Role.CENTRE_DIRECTOR, Role.SHIFT_LEADER, Role.UNIT_STAFF}),
-    "shift.handover": frozenset({Role.AGENT, Role.SHIFT_LEADER}),
-    "report.read": frozenset({Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR, Role.UNIT_STAFF, Role.SUPERVISION_CENTRE}),
-    "report.export": frozenset({Role.CENTRE_DIRECTOR, Role.UNIT_STAFF, Role.SUPERVISION_CENTRE}),
-    "report.submit": frozenset({Role.UNIT_STAFF, Role.CENTRE_DIRECTOR}),
-    "audit.read": frozenset({Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE, Role.SYSTEM_MAINTAINER}),
-    "survey.read": frozenset({Role.AGENT, Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR, Role.UNIT_STAFF}),
-    "survey.record": frozenset({Role.AGENT, Role.SHIFT_LEADER}),
-}
-
-# The exceptions to "stay inside the caller's own subtree"; every other action is Reach.SUBTREE.
-REACH: dict[str, Reach] = {
-    "ticket.escalate": Reach.UP,  # 升级: a unit passes an order up to its city or the province
-    "supervision.request": Reach.UP,  # 提请督办: ask the level above to supervise
-    "report.submit": Reach.UP,  # 月报上报: monthly reports go to the parent company
-    "directive.issue": Reach.DOWN,  # 全省通知: province-wide directives
-    "outage.notice": Reach.DOWN,  # 停电通知: outage notices go to every affected unit below
-    "shift.handover": Reach.OWN,  # 交接班: a shift belongs to one centre
-    "knowledge.write": Reach.OWN,  # 知识库: each unit edits its own knowledge base
-}
+# The 95598 centre's own roles (客服中心), granted together by many actions.
+CENTRE_ROLES: frozenset[Role] = frozenset({Role.AGENT, Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR})
 
 # Roles that never look below their own unit, whatever the action's reach.
 OWN_UNIT_ROLES: frozenset[Role] = frozenset({Role.FIELD_CREW})
+
+ACTION_NAME = re.compile(r"^[a-z][a-z_]*\.[a-z][a-z_]*$")  # thing.verb, e.g. a service's `order.read`
 
 
 class AccessRefused(AppError):
@@ -107,49 +74,87 @@ def effective_roles(principal: Principal) -> frozenset[str]:
     return principal.roles - {Role.EXTERNAL_SYSTEM}
 
 
-def reach_of(action: str) -> Reach:
-    return REACH.get(action, Reach.SUBTREE)
+def within_tree(principal: Principal, hosted: Iterable[str]) -> list[str]:
+    """The hosted tenants at or below the caller's unit, whatever the action."""
+    return [code for code in hosted if is_within(code, principal.tenant)]
 
 
-def in_reach(principal: Principal, granting: frozenset[str], action: str, tenant: str) -> bool:
-    """True when `tenant` lies where `action` may go from the caller's unit, for the roles that grant it."""
-    home = principal.tenant
-    reach = reach_of(action)
-    if reach is Reach.OWN or granting <= OWN_UNIT_ROLES:
-        return tenant == home
-    if is_within(tenant, home):
-        return True
-    return reach is Reach.UP and tenant in ancestors_of(home)
+class Permissions:
+    """One service's permission table: its actions, the roles allowed each, and each action's reach.
 
-
-def authorize(principal: Principal, action: str, tenant: str, *, what: tuple[str, str] = ("资源", "resource")) -> None:
-    """Raise unless `principal` holds a role allowed `action` and `tenant` lies within the action's reach.
-
-    `what` names the thing for the 404 message, so a refusal reads exactly like a missing record.
+    Checked when built (at import, so a broken table stops the service before it starts): every
+    action is `thing.verb`, grants at least one known role, and every reach exception names a
+    declared action. Authorising an action the table does not declare is a programming error and
+    raises `ValueError`; `require` says the same at start-up for actions named in wiring.
     """
-    allowed = PERMISSIONS.get(action)
-    if allowed is None:
-        raise ValueError(f"unknown action {action!r}: add it to PERMISSIONS")
-    granting = effective_roles(principal) & allowed
-    if not granting:
-        raise _refusal("无权执行此操作", "not allowed", "role_required", 403, action, tenant)
-    if principal.kind == "service" and not _service_may(principal, action):
-        raise _refusal("无权执行此操作", "not allowed", "role_required", 403, action, tenant)
-    if not in_reach(principal, frozenset(granting), action, tenant):
-        raise not_in_scope(what, action=action, tenant=tenant)
+
+    def __init__(self, service: str, actions: Mapping[str, Iterable[Role]], *, reach: Mapping[str, Reach] | None = None) -> None:
+        self.service = service
+        self.actions: dict[str, frozenset[Role]] = {name: frozenset(roles) for name, roles in actions.items()}
+        self.reach: dict[str, Reach] = dict(reach or {})
+        problems = [f"{name!r} is not thing.verb" for name in self.actions if not ACTION_NAME.fullmatch(name)]
+        problems += [f"{name!r} grants no role" for name, roles in self.actions.items() if not roles]
+        problems += [f"{name!r} names unknown roles {sorted(set(roles) - set(Role))}"
+                     for name, roles in self.actions.items() if not set(roles) <= set(Role)]
+        problems += [f"reach of undeclared action {name!r}" for name in self.reach if name not in self.actions]
+        problems += [f"{name!r} has no reach {value!r}" for name, value in self.reach.items() if value not in set(Reach)]
+        if problems:
+            raise ValueError(f"{service} permission table: " + "; ".join(problems))
+
+    def __contains__(self, action: object) -> bool:
+        return action in self.actions
+
+    def __repr__(self) -> str:
+        return f"Permissions({self.service!r}, {len(self.actions)} actions)"
+
+    def require(self, *actions: str) -> None:
+        """Raise unless every action is declared (call it where wiring names an action, so start-up fails)."""
+        for action in actions:
+            self.roles_for(action)
+
+    def roles_for(self, action: str) -> frozenset[Role]:
+        roles = self.actions.get(action)  # on every request: one look-up
+        if roles is None:
+            raise ValueError(f"unknown action {action!r}: declare it in {self.service}'s permissions table (permissions.py)")
+        return roles
+
+    def reach_of(self, action: str) -> Reach:
+        return self.reach.get(action, Reach.SUBTREE)
+
+    def in_reach(self, principal: Principal, granting: frozenset[str], action: str, tenant: str) -> bool:
+        """True when `tenant` lies where `action` may go from the caller's unit, for the roles that grant it."""
+        home = principal.tenant
+        reach = self.reach_of(action)
+        if reach is Reach.OWN or granting <= OWN_UNIT_ROLES:
+            return tenant == home
+        if is_within(tenant, home):
+            return True
+        return reach is Reach.UP and tenant in ancestors_of(home)
+
+    def authorize(self, principal: Principal, action: str, tenant: str, *, what: tuple[str, str] = ("资源", "resource")) -> None:
+        """Raise unless `principal` holds a role allowed `action` and `tenant` lies within the action's reach.
+
+        `what` names the thing for the 404 message, so a refusal reads exactly like a missing record.
+        """
+        granting = effective_roles(principal) & self.roles_for(action)
+        if not granting:
+            raise _refusal("无权执行此操作", "not allowed", "role_required", 403, action, tenant)
+        if principal.kind == "service" and not _service_may(principal, action):
+            raise _refusal("无权执行此操作", "not allowed", "role_required", 403, action, tenant)
+        if not self.in_reach(principal, frozenset(granting), action, tenant):
+            raise not_in_scope(what, action=action, tenant=tenant)
+
+    def readable_tenants(self, principal: Principal, hosted: list[str], action: str | None = None) -> list[str]:
+        """The hosted tenants a caller may reach: with an action, where it reaches; without, the caller's subtree."""
+        if action is None:
+            return within_tree(principal, hosted)
+        granting = frozenset(effective_roles(principal) & self.roles_for(action))
+        if not granting:
+            return []
+        return [code for code in hosted if self.in_reach(principal, granting, action, code)]
 
 
 def _service_may(principal: Principal, action: str) -> bool:
     # A service account may be narrowed further by an `actions` claim listing what it needs.
     listed = principal.claims.get("actions")
     return listed is None or (isinstance(listed, list) and action in listed)
-
-
-def readable_tenants(principal: Principal, hosted: list[str], action: str | None = None) -> list[str]:
-    """The hosted tenants a caller may read: its own unit and every descendant (only its own for field crews)."""
-    if action is not None:
-        granting = frozenset(effective_roles(principal) & PERMISSIONS.get(action, frozenset()))
-        if not granting:
-            return []
-        return [code for code in hosted if in_reach(principal, granting, action, code)]
-    return [code for code in hosted if is_within(code, principal.tenant)]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from hotline_contracts.tenancy import TENANT_CODE_PATTERN
 from servicekit import correlation
-from servicekit.access import AccessRefused, authorize
+from servicekit.access import AccessRefused, Permissions
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError
 from servicekit.mongo import TenantDatabases
@@ -214,8 +214,8 @@ class AuditEntry(BaseModel):
     actor: str | None = Field(description="用户ID，未通过认证时为空; null when the caller was not authenticated")
     actor_tenant: str | None = None
     roles: list[str] = []
-    action: str = Field(examples=["ticket.read"])
-    target: str = Field(examples=["/api/v1/tickets/370102-20261126-000001"])
+    action: str = Field(examples=["record.read"])
+    target: str = Field(examples=["/api/v1/records/370102-20261126-000001"])
     result: str = Field(examples=["not_found"], description="ok，或拒绝原因; ok, or the refusal code")
     correlation_id: str | None = None
     detail: dict[str, Any] = {}
@@ -234,12 +234,12 @@ class AuditPage(BaseModel):
                         {
                             "tenant": "370102",
                             "at": "2026-11-26T01:31:12Z",
-                            "service": "intake",
+                            "service": "records",
                             "actor": "u-370202-0001",
                             "actor_tenant": "370202",
                             "roles": ["unit_staff"],
-                            "action": "ticket.read",
-                            "target": "/api/v1/tickets/370102-20261126-000001",
+                            "action": "record.read",
+                            "target": "/api/v1/records/370102-20261126-000001",
                             "result": "not_found",
                             "correlation_id": "c-1",
                             "detail": {"status": 404, "method": "GET"},
@@ -251,21 +251,27 @@ class AuditPage(BaseModel):
     }
 
 
-def audit_router(audit: AuditLog) -> APIRouter:
-    """`GET /api/v1/audit?tenant=`: supervisors read a tenant's log within their tree scope."""
+def audit_router(audit: AuditLog, permissions: Permissions, *, action: str) -> APIRouter:
+    """`GET /api/v1/audit?tenant=`: supervisors read a tenant's log within their tree scope.
+
+    `action` is the mounting service's own action for reading the log (declared in `permissions`;
+    an undeclared one fails here, at start-up).
+    """
+    permissions.require(action)
+    reading = action  # the query parameter below is also called `action`
     router = APIRouter(tags=["审计 audit"])
 
     @router.get("/api/v1/audit", summary="查询审计日志 / read a tenant's audit log", response_model=AuditPage)
     async def read_audit(
         tenant: str = Query(pattern=TENANT_CODE_PATTERN, examples=["370102"]),
-        action: str | None = Query(default=None, max_length=64, examples=["ticket.read"]),
+        action: str | None = Query(default=None, max_length=64, examples=["record.read"]),
         result: str | None = Query(default=None, max_length=64, examples=["refused"], description="ok / refused / a code"),
         actor: str | None = Query(default=None, max_length=128),
         since: datetime | None = Query(default=None),
         limit: int = Query(default=100, ge=1, le=MAX_QUERY),
         principal: Principal = Depends(current_principal),
     ) -> dict[str, Any]:
-        authorize(principal, "audit.read", tenant, what=("租户", "tenant"))
+        permissions.authorize(principal, reading, tenant, what=("租户", "tenant"))
         entries = await audit.query(tenant, limit=limit, action=action, result=result, actor=actor, since=since)
         return {"tenant": tenant, "entries": entries}
 

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import correlation
+from servicekit.access import Permissions
 from servicekit.audit import is_access_refusal, note_refusal
 from servicekit.errors import AppError, validation_failed
 from servicekit.http_input import (  # noqa: F401 - read_body and body_spec are re-exported for the hot endpoints
@@ -211,6 +212,7 @@ def health_router(runtime: Runtime) -> APIRouter:
 def create_http_app(
     runtime: Runtime,
     *,
+    permissions: Permissions,
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
@@ -218,7 +220,14 @@ def create_http_app(
     start_dependencies: bool = True,
     body_models: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
-    """A FastAPI app whose lifespan starts the runtime in the background (so /healthz answers at once)."""
+    """A FastAPI app whose lifespan starts the runtime in the background (so /healthz answers at once).
+
+    `permissions` is the service's own table (its `permissions.py`); it is registered on the runtime
+    and the app (`runtime.permissions`, `app.state.permissions`).
+    """
+    if runtime.permissions is not None and runtime.permissions is not permissions:
+        raise ValueError(f"the runtime already holds {runtime.permissions!r}; one service, one permission table")
+    runtime.permissions = permissions
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -238,6 +247,7 @@ def create_http_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, telemetry=telemetry_off)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
+    app.state.permissions = permissions
     runtime.audit.bind_metrics(runtime.metrics.registry)
     runtime.dead_letters.audit = runtime.audit  # events refused for an unhosted tenant are audited too
     install_error_handlers(app)

@@ -48,7 +48,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
-    # Per-message INFO logs cut subscriber throughput 2-3x (EMBEDDED-STACK.md).
+    # Per-message INFO logs cut subscriber throughput 2-3x (docs/EMBEDDED-STACK.md).
     logging.getLogger("faststream.access").setLevel(logging.WARNING)
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

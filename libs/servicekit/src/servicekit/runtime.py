@@ -1,4 +1,5 @@
-"""What a running service holds: settings, metrics, Mongo, the broker, publishers and the token verifier."""
+"""What a running service holds: settings, metrics, Mongo, the broker, publishers, the token verifier
+and its permission table."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from servicekit.access import Permissions
 from servicekit.audit import AuditLog
 from servicekit.auth import TokenVerifier
 from servicekit.deadletters import DeadLetterPublisher
@@ -42,6 +44,7 @@ class Runtime:
     broker_started: bool = False
     hooks_done: bool = False
     consumers: list[EventConsumer] = field(default_factory=list)  # their background handlers drain at stop
+    permissions: Permissions | None = None  # the service's own table, registered by create_http_app
 
     SHUTDOWN_DRAIN_SECONDS = 10.0  # inside Kubernetes' default 30 s grace period
     OUTBOX_DRAIN_SECONDS = 5.0  # what is left is republished by the next process (it stays stored)

@@ -30,7 +30,7 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
-    # tansu never wakes a waiting fetch early, so the wait is the latency floor (EMBEDDED-STACK.md).
+    # tansu never wakes a waiting fetch early, so the wait is the latency floor (docs/EMBEDDED-STACK.md).
     # Only consumers on a latency target poll that often; every other consumer polls at the
     # background wait, because each 10 ms poll costs the service and the broker CPU even when idle.
     kafka_fetch_max_wait_ms: int = Field(default=10, ge=1, le=5000)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from analytics.adapters.mongo import MongoAggregates
 from analytics.deps import AnalyticsDeps
 from analytics.entrypoints import consumers, http
+from analytics.permissions import PERMISSIONS
 from analytics.ports import AggregateStore
 from analytics.settings import Settings
 from servicekit.asyncapi import asyncapi_document
@@ -47,8 +48,11 @@ def create_app(
 
     runtime.startup_hooks += [load_tree, indexes]
     consumers.register(runtime, deps.store, group_prefix=group_prefix)
-    routers = [http.router(deps), audit_router(runtime.audit)]
-    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
+    routers = [http.router(deps), audit_router(runtime.audit, PERMISSIONS, action="audit.read")]
+    app = create_http_app(
+        runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, routers=routers,
+        start_dependencies=start_dependencies,
+    )
     app.state.deps = deps
     return app
 

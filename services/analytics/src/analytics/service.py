@@ -10,8 +10,8 @@ from typing import Any
 
 from analytics.domain.aggregates import UNKNOWN_TYPE, Totals, csv_safe, days_between, mask_account, summarise
 from analytics.domain.events import fact_for, increment_for
+from analytics.permissions import authorize
 from analytics.ports import AggregateStore
-from servicekit.access import authorize
 from servicekit.auth import Principal
 from servicekit.errors import FieldError, invalid, not_found
 from servicekit.masking import mask_text

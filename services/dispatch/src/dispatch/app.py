@@ -17,6 +17,7 @@ from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES
 from dispatch.entrypoints import consumers, http, http_admin
 from dispatch.metrics import DispatchMetrics
+from dispatch.permissions import PERMISSIONS
 from dispatch.scanner import run_scanner
 from dispatch.settings import Settings
 from servicekit.asyncapi import asyncapi_document
@@ -28,7 +29,7 @@ DESCRIPTION = "工单派发、抢修班组、时限预警、催办督办与交�
 
 
 def default_rules() -> dict[str, list[dict]]:
-    """The rule tables shipped as data (RULES.md numbers), loaded into tenants that have none."""
+    """The rule tables shipped as data (docs/RULES.md numbers), loaded into tenants that have none."""
     text = resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8")
     return {name: rows for name, rows in json.loads(text).items() if name in TABLES}
 
@@ -68,7 +69,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
     runtime.startup_hooks.append(_startup(deps))
     consumers.register(runtime, deps, group_id=settings.consumer_group)
     app = create_http_app(
-        runtime, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies,
+        runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies,
         routers=[http.router(runtime, deps), http_admin.router(runtime, deps)],
     )
     app.state.deps = deps

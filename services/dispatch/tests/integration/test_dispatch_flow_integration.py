@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from pymongo import AsyncMongoClient
 
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from dispatch.app import create_app
 from dispatch.settings import Settings
 from hotline_contracts import make_event
@@ -22,7 +23,6 @@ from hotline_contracts.events.dispatch import (
     RepairCompletedV1,
 )
 from hotline_contracts.events.ticket import TicketCreatedV1
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 pytestmark = pytest.mark.integration
 CST = timezone(timedelta(hours=8))

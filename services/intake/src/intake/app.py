@@ -22,6 +22,7 @@ from intake.entrypoints.http import tickets_router
 from intake.entrypoints.registry_http import customers_router, knowledge_router, rules_router
 from intake.entrypoints.schemas import TicketIn
 from intake.metrics import IntakeMetrics
+from intake.permissions import PERMISSIONS
 from intake.service import IntakeDeps
 from intake.settings import Settings
 from intake.wiring import Intake
@@ -56,8 +57,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, start_depe
     consumer = runtime.consumer(settings.service_name, idempotent=not memory)
     register_consumers(runtime.broker, consumer, intake, group_id=settings.consumer_group)
     routers = [tickets_router(intake), channels_router(intake), customers_router(intake), knowledge_router(intake), rules_router(intake)]
-    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies,
-                          body_models=[TicketIn])
+    app = create_http_app(runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, routers=routers,
+                          start_dependencies=start_dependencies, body_models=[TicketIn])
     app.state.intake = intake
     if not memory:
         background = Background(intake, settings)

@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from intake.permissions import readable_tenants
 from intake.ports import CustomerDirectory, KnowledgeStore
 from intake.service import IntakeDeps
-from servicekit.access import readable_tenants
 from servicekit.auth import Principal
 from servicekit.errors import FieldError, invalid
 

@@ -11,13 +11,13 @@ from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
 from devstack import processes
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from hotline_contracts import make_event
 from hotline_contracts.events.outage import OutagePublishedV1, OutageScope
 from intake.adapters.mongo import ticket_doc
 from intake.domain.model import Ticket
 from intake_fixtures import IN_OUTAGE, NORMAL
 from intake_support import read_topic, running, seed_customers, settings_for
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 pytestmark = pytest.mark.integration
 

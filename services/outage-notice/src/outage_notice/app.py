@@ -23,6 +23,7 @@ from outage_notice.entrypoints.public import public_router
 from outage_notice.entrypoints.rules_http import rules_router
 from outage_notice.index import OutageIndex
 from outage_notice.metrics import OutageMetrics
+from outage_notice.permissions import PERMISSIONS
 from outage_notice.ports import NoticeGateway
 from outage_notice.scheduler import run_forever
 from outage_notice.service import Deps
@@ -83,7 +84,10 @@ def create_app(
     runtime.startup_hooks.append(startup_hook(settings, deps))
     register_consumers(runtime, deps)
     routers = [outage_router(runtime, deps), rules_router(runtime, deps), public_router(runtime, deps)]
-    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
+    app = create_http_app(
+        runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, routers=routers,
+        start_dependencies=start_dependencies,
+    )
     app.state.deps = deps
     if start_dependencies and settings.scheduler_enabled:
         _attach_scheduler(app, runtime, settings, deps)

@@ -12,12 +12,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from hotline_contracts import make_event
 from hotline_contracts.events.outage import OutageReportedV1, OutageScope
 from outage_notice.app import create_app
 from outage_notice.scheduler import tick
 from outage_notice.settings import Settings
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 pytestmark = pytest.mark.integration
 TENANT = "370102"

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from outage_fixtures import NOW, TENANT
 from outage_notice.app import create_app
 from outage_notice.settings import Settings
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 from servicekit.runtime import Runtime
 
 pytestmark = pytest.mark.unit

@@ -13,6 +13,7 @@ from survey.adapters.mongo import MongoRules, MongoVisits
 from survey.deps import SurveyDeps, default_table
 from survey.entrypoints import consumers, http, rules_http
 from survey.metrics import SurveyMetrics
+from survey.permissions import PERMISSIONS
 from survey.ports import RuleStore, VisitRepo
 from survey.service import refresh_ratio
 from survey.settings import Settings
@@ -52,7 +53,10 @@ def create_app(
     runtime.startup_hooks.append(prepare)
     consumers.register(runtime, deps, group_prefix=group_prefix)
     routers = [http.router(deps, runtime.audit), rules_http.router(deps, runtime.audit)]
-    app = create_http_app(runtime, title=TITLE, description=DESCRIPTION, routers=routers, start_dependencies=start_dependencies)
+    app = create_http_app(
+        runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, routers=routers,
+        start_dependencies=start_dependencies,
+    )
     app.state.deps = deps
     return app
 

@@ -13,7 +13,7 @@ FACTS = "ticket_facts"
 
 
 class MongoAggregates:
-    """Counters are `$inc`-ed with a precise filter (update_one, never find_one_and_update: EMBEDDED-STACK.md)."""
+    """Counters are `$inc`-ed with a precise filter (update_one, never find_one_and_update: docs/EMBEDDED-STACK.md)."""
 
     def __init__(self, dbs: TenantDatabases) -> None:
         self.dbs = dbs

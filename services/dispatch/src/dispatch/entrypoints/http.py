@@ -13,8 +13,8 @@ from dispatch import timing
 from dispatch.deps import Deps
 from dispatch.domain.transitions import allowed_actions
 from dispatch.entrypoints import schemas as s
+from dispatch.permissions import authorize, readable_tenants
 from dispatch.service import Command, act
-from servicekit.access import authorize, readable_tenants
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, not_found
 from servicekit.runtime import Runtime

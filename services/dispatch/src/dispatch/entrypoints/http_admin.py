@@ -11,7 +11,7 @@ from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES, validate_table
 from dispatch.entrypoints import schemas as s
 from dispatch.entrypoints.http import actor_of
-from servicekit.access import authorize, readable_tenants
+from dispatch.permissions import authorize, readable_tenants
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, FieldError, invalid, not_found
 from servicekit.runtime import Runtime

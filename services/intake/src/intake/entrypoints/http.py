@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import TicketIn, TicketListItem, TicketOut
 from intake.entrypoints.submit import owner_of, submit, ticket_out
+from intake.permissions import authorize
 from intake.wiring import Intake
-from servicekit.access import authorize
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, not_found, validation_failed
 from servicekit.http import body_spec, hot_path, read_body

@@ -17,9 +17,9 @@ from intake.domain.catalog import validate_rows
 from intake.domain.knowledge import Article
 from intake.domain.model import Customer
 from intake.knowledge import publish_article, search
+from intake.permissions import authorize
 from intake.projection import upsert_customer
 from intake.wiring import Intake
-from servicekit.access import authorize
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, invalid, not_found
 from servicekit.i18n import field_errors

@@ -6,9 +6,9 @@ from fastapi.responses import Response
 
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import OutageInfo, TicketOut
+from intake.permissions import authorize
 from intake.service import IntakeBusy, IntakeRefused, accept_contact
 from intake.wiring import Intake
-from servicekit.access import authorize
 from servicekit.auth import Principal
 from servicekit.errors import AppError, FieldError, conflict, invalid
 

@@ -13,8 +13,8 @@ from outage_notice import service
 from outage_notice.answers import LookupQuery, lookup
 from outage_notice.domain.outage import Scope
 from outage_notice.entrypoints.models import CancelBody, ChangeBody, LookupView, MatchView, OutageView, ReportBody, StepBody
+from outage_notice.permissions import authorize, readable_tenants
 from outage_notice.service import Deps
-from servicekit.access import authorize, readable_tenants
 from servicekit.audit import is_access_refusal
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, FieldError, invalid

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 from hotline_contracts.events.common import ReturnVisitResult
 from hotline_contracts.events.survey import VisitMethod
 from hotline_contracts.tenancy import TENANT_CODE_PATTERN, is_within
-from servicekit.access import authorize, readable_tenants
 from servicekit.audit import AuditLog
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, not_found
 from servicekit.masking import mask_text
 from survey.deps import SurveyDeps
 from survey.domain.model import ReturnVisit
+from survey.permissions import authorize, readable_tenants
 from survey.service import VisitResult, record_result
 
 STATES = {"due": "scheduled", "completed": "completed", "all": None}

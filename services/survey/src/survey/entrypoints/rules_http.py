@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from hotline_contracts.tenancy import TENANT_CODE_PATTERN
-from servicekit.access import authorize
 from servicekit.audit import AuditLog
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, invalid, not_found
 from survey.deps import SurveyDeps
 from survey.domain.model import RuleError, RuleTable, parse_rows
+from survey.permissions import authorize
 
 _ROWS = [{"business_type": "fault_repair", "delay_hours": 24}, {"business_type": "complaint", "working_days": 1},
          {"business_type": "*", "delay_hours": 24}]

@@ -1,4 +1,8 @@
-"""The local stack's own token issuer: a generated key pair, its JWKS file, and signed dev tokens."""
+"""The local stack's own token issuer: a generated key pair, its JWKS file, and signed dev tokens.
+
+Development only. Services never sign tokens: `servicekit.auth.TokenVerifier` verifies them against
+the JWKS this module writes (`AUTH_JWKS_PATH`) or a real identity provider's (`AUTH_JWKS_URL`).
+"""
 
 from __future__ import annotations
 
