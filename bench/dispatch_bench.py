@@ -32,7 +32,8 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from devstack import processes
-from dispatch.app import create_app, default_rules
+from dispatch.app import create_app
+from dispatch.bootstrap import default_rules
 from dispatch.domain.calendar import BusinessCalendar
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row, evaluate, mark_signals, signals
 from dispatch.domain.model import Pause, State, WorkOrder
@@ -164,8 +165,8 @@ async def bench_latency(kafka: str, mongo: str, work: Path) -> dict:
     deps, latencies = app.state.deps, []
     insert = deps.orders.insert
 
-    async def timed_insert(order) -> None:  # the decision is stored: stop the watch here
-        await insert(order)
+    async def timed_insert(order, events) -> None:  # the decision is stored with its events: stop the watch here
+        await insert(order, events)
         latencies.append((datetime.now(UTC) - order.created_at).total_seconds())
 
     deps.orders.insert = timed_insert

@@ -7,7 +7,7 @@ import socket
 import pytest
 import uvicorn
 
-from servicekit.devtoken import issue_token
+from devstack.devtoken import issue_token
 from servicekit.http import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.unit

@@ -1,23 +1,25 @@
-"""What every dispatch use case is handed: the ports, the clock and the metrics."""
+"""What every dispatch use case is handed (built by `dispatch.bootstrap`): the unit-of-work factory,
+read-only ports, the clock and the metrics. Nothing here publishes: events leave through the outbox."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from dispatch.domain.calendar import BusinessCalendar, parse_overrides
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
-from dispatch.ports import Clock, CrewDirectory, HandoverRepository, OrderRepository, Publish, RuleStore
+from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader, RuleStore
 
 
 @dataclass
 class Deps:
-    orders: OrderRepository
-    rules: RuleStore
+    uow: Callable[[str], DispatchUnitOfWork]  # a tenant's unit of work: every write, with its events
+    orders: OrderReader
+    handovers: HandoverReader
+    rules: RuleStore  # rule tables: read by the use cases, saved by the admin API (no events)
     crews: CrewDirectory
-    handovers: HandoverRepository
-    publish: Publish
     clock: Clock
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
     _calendars: dict[tuple, BusinessCalendar] = field(default_factory=dict)

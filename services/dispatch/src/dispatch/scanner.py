@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from dispatch.commands import ScanTimeLimits
 from dispatch.deps import Deps
 from dispatch.timing import scan_tenant
 from servicekit.runtime import Runtime
@@ -18,7 +19,7 @@ async def run_scanner(runtime: Runtime, deps: Deps, interval: float) -> None:
     while True:
         for tenant in runtime.settings.hosted_tenants:
             try:
-                await scan_tenant(tenant, deps=deps)
+                await scan_tenant(tenant, ScanTimeLimits(), deps=deps)
             except asyncio.CancelledError:
                 raise
             except Exception:  # one tenant's failure must not stop the others' clocks

@@ -33,9 +33,16 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def deps(defaults, clock):
-    from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryRules, RecordingPublisher
-    from dispatch.deps import Deps
+def outbox():
+    """What the use cases committed for publication, in order (servicekit.uow.MemoryOutbox)."""
+    from servicekit.uow import MemoryOutbox
 
-    return Deps(orders=MemoryOrders(), rules=MemoryRules({k: v for k, v in defaults.items() if k != "_comment"}),
-                crews=MemoryCrews(CREWS, ROSTERS), handovers=MemoryHandovers(), publish=RecordingPublisher(), clock=clock)
+    return MemoryOutbox()
+
+
+@pytest.fixture
+def deps(defaults, clock, outbox):
+    from dispatch.bootstrap import fake_bootstrap
+
+    return fake_bootstrap(clock=clock, outbox=outbox, crews=CREWS, rosters=ROSTERS,
+                          rules={k: v for k, v in defaults.items() if k != "_comment"})

@@ -47,11 +47,26 @@ ROSTERS = [
 ]
 
 
+NEW_TICKET = dict(business_type="fault_repair", sub_type="no_power_single_household", channel="hotline",
+                  account_no="3701020001", area_class="urban", important=False, responsible_unit="370102",
+                  station_code="370102-S01", first_contact_owner="agent:u-37-0001", accepted_at=local(2026, 11, 26, 9, 0),
+                  summary="家中停电")
+
+
 def created_event(ticket_id: str = "370102-20261126-000001", **kw):
+    """The TicketCreatedV1 intake publishes (what the consumer translates)."""
     from hotline_contracts.events.ticket import TicketCreatedV1
 
-    base = dict(ticket_id=ticket_id, business_type="fault_repair", sub_type="no_power_single_household",
-                channel="hotline", account_no="3701020001", area_class="urban", important=False,
-                responsible_unit="370102", station_code="370102-S01", first_contact_owner="agent:u-37-0001",
-                accepted_at=local(2026, 11, 26, 9, 0), summary="家中停电")
-    return TicketCreatedV1(**(base | kw))
+    return TicketCreatedV1(**({"ticket_id": ticket_id} | NEW_TICKET | kw))
+
+
+def new_ticket(ticket_id: str = "370102-20261126-000001", **kw):
+    """The command the use case takes for such a ticket."""
+    from dispatch.commands import TakeNewTicket
+
+    return TakeNewTicket(**({"ticket_id": ticket_id} | NEW_TICKET | kw))
+
+
+def published(outbox, topic: str) -> list:
+    """Envelopes the use cases committed for `topic`, in commit order."""
+    return [e for e in outbox.published if e.data.topic() == topic]

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from devstack import processes
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from devstack.service_process import consume_events, start_service
 from intake_fixtures import NORMAL
 from intake_support import seed_customers
-from servicekit.devtoken import ensure_dev_issuer, issue_token
 
 pytestmark = pytest.mark.integration
 TENANT = "370102"

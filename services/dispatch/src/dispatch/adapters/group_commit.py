@@ -5,6 +5,10 @@ changes is the round trips: one `insert_many(ordered=False)` per batch instead o
 (servicekit's Coalescer, one per collection). New tickets are handled concurrently, so the orders of those in
 flight together travel in one request; on SecantusDB a batched insert costs a fraction of single
 inserts, and the client's own per-request work (about 1 ms of event-loop time per `insert_one`) is paid once.
+
+A document may carry its events (stamped by the outbox relay before it joins the batch): they are
+committed to the relay once their document is stored and discarded when it is refused or the batch
+fails, inside the batch, so a caller that stops waiting (cancelled) cannot leave them undecided.
 """
 
 from __future__ import annotations
@@ -15,22 +19,40 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from servicekit.batching import Coalescer
+from servicekit.outbox import OutboxRelay, Staged
+
+Item = tuple[dict[str, Any], Staged | None]  # a document and the events stamped into it (if any)
 
 
 class GroupInsert:
     MAX_BATCH = 64  # a Kafka batch of new tickets (max_records)
 
-    def __init__(self) -> None:
-        self._by_collection: dict[tuple[str, str], Coalescer[dict[str, Any], None]] = {}
+    def __init__(self, outbox: OutboxRelay) -> None:
+        self.outbox = outbox
+        self._by_collection: dict[tuple[str, str], Coalescer[Item, None]] = {}
 
-    async def insert(self, collection: AsyncCollection, doc: dict[str, Any]) -> None:
+    async def insert(self, collection: AsyncCollection, doc: dict[str, Any], staged: Staged | None = None) -> None:
         """Insert `doc`; returns once it is stored, raises what storing it alone raised (DuplicateKeyError...)."""
         key = (collection.database.name, collection.name)
         coalescer = self._by_collection.get(key)
         if coalescer is None:  # one write in flight per collection: later documents wait and go in the next
             coalescer = self._by_collection[key] = Coalescer(
-                lambda docs: _insert_many(collection, docs), max_batch=self.MAX_BATCH, max_in_flight=1)
-        await coalescer.submit(doc)
+                lambda items: self._insert_many(collection, items), max_batch=self.MAX_BATCH, max_in_flight=1)
+        await coalescer.submit((doc, staged))
+
+    async def _insert_many(self, collection: AsyncCollection, items: list[Item]) -> list[Exception | None]:
+        try:
+            results = await _insert_many(collection, [doc for doc, _ in items])
+        except BaseException:
+            self._settle(items, [True] * len(items))  # not known to be stored: this relay publishes none of them
+            raise
+        self._settle(items, [result is not None for result in results])
+        return results
+
+    def _settle(self, items: list[Item], refused: list[bool]) -> None:
+        for (_, staged), no in zip(items, refused, strict=True):
+            if staged is not None:
+                (self.outbox.discard if no else self.outbox.commit)(staged)
 
 
 async def _insert_many(collection: AsyncCollection, docs: list[dict[str, Any]]) -> list[Exception | None]:

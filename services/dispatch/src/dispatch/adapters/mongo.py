@@ -1,4 +1,10 @@
-"""MongoDB adapters: work orders, rule tables, crews/rosters and handover records, one database per tenant."""
+"""MongoDB adapters: work orders, rule tables, crews/rosters and handover records, one database per tenant.
+
+Work orders and handover records carry their pending events (`servicekit.outbox`): both collections
+are registered with the process's relay as `appends` collections. A new order takes its events in
+its insert (`stamp`); a state change, a scan's marks or a confirmation appends them in the same
+update (`stamp_update` merged by `with_events`). Readers never see the `outbox*` fields.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +15,30 @@ import dataclasses
 import logging
 import random
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from dispatch.adapters.group_commit import GroupInsert
 from dispatch.adapters.memory import ACTIVE_CREW_STATES
+from dispatch.adapters.mongo_uow import settle, written
 from dispatch.domain.model import DONE_STATES, HistoryEntry, Pause, State, WorkOrder
-from dispatch.ports import DuplicateOrder, StaleOrder
+from dispatch.ports import DuplicateOrder, Marks, StaleHandover, StaleOrder
+from hotline_contracts import Envelope
 from servicekit.mongo import TenantDatabases
+from servicekit.outbox import OutboxRelay, Staged, with_events
 from servicekit.refreshing import RefreshingCache
 
 log = logging.getLogger(__name__)
 
 ORDERS = "work_orders"
+HANDOVERS = "shift_handovers"
+OUTBOX_FIELDS = ("outbox", "outbox_owner", "outbox_at")
+WITHOUT_OUTBOX = {"outbox": 0}  # the largest of them; the other two are dropped when read
+MARKS_CHUNK = 500
 OPEN = {"$nin": [s.value for s in DONE_STATES]}
 LIST_BATCH = 1000
 
@@ -47,7 +61,7 @@ def to_doc(order: WorkOrder) -> dict[str, Any]:
 
 
 def from_doc(doc: dict[str, Any]) -> WorkOrder:
-    doc = {k: v for k, v in doc.items() if k != "_id"}
+    doc = {k: v for k, v in doc.items() if k != "_id" and k not in OUTBOX_FIELDS}
     doc["state"] = State(doc["state"])
     doc["pauses"] = [Pause(**p) for p in doc.get("pauses", [])]
     doc["history"] = [HistoryEntry(**h) for h in doc.get("history", [])]
@@ -59,11 +73,13 @@ class MongoOrders:
     # backlog, so counts are cached per crew, bumped locally and re-read in the background.
     WORKLOAD_CACHE_SECONDS = 5.0
 
-    def __init__(self, dbs: TenantDatabases) -> None:
+    def __init__(self, dbs: TenantDatabases, outbox: OutboxRelay) -> None:
         self.dbs = dbs
+        self.outbox = outbox
         self._workload: dict[tuple[str, str], tuple[float, int]] = {}  # (tenant, crew) -> (stale at, active orders)
         self._counting: dict[tuple[str, str], asyncio.Task[None]] = {}  # one read in flight per crew
-        self._inserts = GroupInsert()  # a batch of new tickets stores its orders in one request
+        self._inserts = GroupInsert(outbox)  # a batch of new tickets stores its orders in one request
+        outbox.register(ORDERS, appends=True)  # an order gains events with every action after its insert
 
     def _col(self, tenant: str):
         return self.dbs.for_tenant(tenant)[ORDERS]
@@ -75,12 +91,15 @@ class MongoOrders:
         await col.create_index([("tenant", ASCENDING), ("crew_code", ASCENDING), ("state", ASCENDING)])
 
     async def get(self, tenant: str, ticket_id: str) -> WorkOrder | None:
-        doc = await self._col(tenant).find_one({"tenant": tenant, "ticket_id": ticket_id})
+        doc = await self._col(tenant).find_one({"tenant": tenant, "ticket_id": ticket_id}, WITHOUT_OUTBOX)
         return from_doc(doc) if doc else None
 
-    async def insert(self, order: WorkOrder) -> None:
+    async def insert(self, order: WorkOrder, events: Sequence[Envelope[Any]]) -> None:
+        """The order and its events in one insert (batched with the orders handled at the same moment)."""
+        doc = to_doc(order)
+        staged = self.outbox.stamp(order.tenant, ORDERS, doc, events) if events else None
         try:
-            await self._inserts.insert(self._col(order.tenant), to_doc(order))
+            await self._inserts.insert(self._col(order.tenant), doc, staged)  # commits or discards `staged`
         except DuplicateKeyError:
             raise DuplicateOrder(order.ticket_id) from None
         key = (order.tenant, order.crew_code or "")
@@ -88,15 +107,21 @@ class MongoOrders:
             stale_at, count = self._workload[key]
             self._workload[key] = (stale_at, count + 1)
 
-    async def save(self, order: WorkOrder, new_history: list[HistoryEntry]) -> None:
-        """Optimistic: only the version read may be replaced; history is only ever appended ($push)."""
+    async def save(self, order: WorkOrder, new_history: list[HistoryEntry], events: Sequence[Envelope[Any]]) -> None:
+        """Optimistic: only the version read may be replaced; history is only ever appended ($push).
+
+        The events go into the same update (appended to the order's outbox), published once it is stored.
+        """
         doc = to_doc(order)
         doc.pop("history")
         doc["version"] = order.version + 1
-        result = await self._col(order.tenant).update_one(
-            {"tenant": order.tenant, "ticket_id": order.ticket_id, "version": order.version},
-            {"$set": doc, "$push": {"history": {"$each": [dataclasses.asdict(h) for h in new_history]}}},
-        )
+        update: dict[str, Any] = {"$set": doc, "$push": {"history": {"$each": [dataclasses.asdict(h) for h in new_history]}}}
+        staged = None
+        if events:
+            staged, operators = self.outbox.stamp_update(order.tenant, ORDERS, events)
+            update = with_events(update, operators)
+        result = await written(self.outbox, staged, self._col(order.tenant).update_one(
+            {"tenant": order.tenant, "ticket_id": order.ticket_id, "version": order.version}, update))
         if result.matched_count == 0:
             raise StaleOrder(order.ticket_id)
         order.version += 1
@@ -104,16 +129,51 @@ class MongoOrders:
     async def list_open(self, tenant: str) -> list[WorkOrder]:
         # Modest batches: each is decoded in one go on the event loop that new tickets share (30k open
         # orders in the default 16 MB batches held it for 1.5 s; in batches of 1000, 0.6 s).
-        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN}, {"history": 0}, batch_size=LIST_BATCH)
+        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN}, {"history": 0, **WITHOUT_OUTBOX},
+                                        batch_size=LIST_BATCH)
         return [from_doc(doc) async for doc in cursor]
 
-    async def save_marks(self, tenant: str, marks: dict[str, dict[str, dict]]) -> None:
-        ops = [
-            UpdateOne({"tenant": tenant, "ticket_id": tid}, {"$set": {f"marks.{clock}": m for clock, m in changed.items()}})
-            for tid, changed in marks.items()
-        ]
-        for i in range(0, len(ops), 500):
-            await self._col(tenant).bulk_write(ops[i : i + 500], ordered=False)
+    async def save_marks(self, tenant: str, marks: Marks, events: dict[str, list[Envelope[Any]]]) -> None:
+        """Each order's new marks and the events they raised in one update; MARKS_CHUNK updates per request.
+
+        A chunk's events are staged just before it is sent and published once it is stored; an update
+        the server refused keeps neither (the next scan raises them again). A failed request fails the scan.
+        """
+        tids = list(marks)
+        for i in range(0, len(tids), MARKS_CHUNK):
+            await self._save_marks_chunk(tenant, {tid: marks[tid] for tid in tids[i : i + MARKS_CHUNK]}, events)
+
+    async def _save_marks_chunk(self, tenant: str, marks: Marks, events: dict[str, list[Envelope[Any]]]) -> None:
+        ops, staged = [], []
+        for tid, changed in marks.items():
+            update: dict[str, Any] = {"$set": {f"marks.{clock}": m for clock, m in changed.items()}}
+            if events.get(tid):
+                stage, operators = self.outbox.stamp_update(tenant, ORDERS, events[tid])
+                update = with_events(update, operators)
+                staged.append(stage)
+            else:
+                staged.append(None)
+            ops.append(UpdateOne({"tenant": tenant, "ticket_id": tid}, update))
+        refused = await asyncio.shield(asyncio.ensure_future(self._bulk_thensettle(tenant, ops, staged)))
+        if refused:
+            raise RuntimeError(f"{refused} of {len(ops)} time-limit marks not stored")
+
+    async def _bulk_thensettle(self, tenant: str, ops: list[UpdateOne], staged: list[Staged | None]) -> int:
+        """The bulk write, then each update's events committed or discarded; returns how many were refused."""
+        refused: set[int] = set()
+        try:
+            await self._col(tenant).bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            refused = {error["index"] for error in exc.details.get("writeErrors", [])}
+            if exc.details.get("writeConcernErrors"):
+                refused = set(range(len(ops)))  # durability unknown: as intake, publish none of them
+        except BaseException:
+            for stage in staged:
+                settle(self.outbox, stage, stored=False)
+            raise
+        for n, stage in enumerate(staged):
+            settle(self.outbox, stage, stored=n not in refused)
+        return len(refused)
 
     async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]:
         """Active orders per crew: the last count read plus this process's own assignments since.
@@ -157,7 +217,7 @@ class MongoOrders:
 
     async def for_handover(self, tenant: str, starts: datetime, ends: datetime, agents: list[str]) -> list[WorkOrder]:
         who = [{"created_at": {"$gte": starts, "$lt": ends}}] + ([{"first_contact_owner": {"$in": agents}}] if agents else [])
-        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN, "$or": who}, {"history": 0})
+        cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN, "$or": who}, {"history": 0, **WITHOUT_OUTBOX})
         return [from_doc(doc) async for doc in cursor]
 
 
@@ -231,20 +291,36 @@ class MongoCrews:
 
 
 class MongoHandovers:
-    def __init__(self, dbs: TenantDatabases) -> None:
+    """交接班记录: a record gains its event (shift_handover.published) when its second side confirms."""
+
+    def __init__(self, dbs: TenantDatabases, outbox: OutboxRelay) -> None:
         self.dbs = dbs
+        self.outbox = outbox
+        outbox.register(HANDOVERS, appends=True)
 
     def _col(self, tenant: str):
-        return self.dbs.for_tenant(tenant)["shift_handovers"]
+        return self.dbs.for_tenant(tenant)[HANDOVERS]
 
     async def ensure_indexes(self, tenant: str) -> None:
         await self._col(tenant).create_index([("tenant", ASCENDING), ("handover_id", ASCENDING)], unique=True)
 
-    async def insert(self, record: dict) -> None:
-        await self._col(record["tenant"]).insert_one(dict(record))
+    async def insert(self, record: dict, events: Sequence[Envelope[Any]]) -> None:
+        doc = dict(record)
+        staged = self.outbox.stamp(record["tenant"], HANDOVERS, doc, events) if events else None
+        await written(self.outbox, staged, self._col(record["tenant"]).insert_one(doc))
 
     async def get(self, tenant: str, handover_id: str) -> dict | None:
-        return await self._col(tenant).find_one({"tenant": tenant, "handover_id": handover_id}, {"_id": 0})
+        doc = await self._col(tenant).find_one({"tenant": tenant, "handover_id": handover_id}, {"_id": 0, **WITHOUT_OUTBOX})
+        return {k: v for k, v in doc.items() if k not in OUTBOX_FIELDS} if doc else None
 
-    async def update(self, tenant: str, handover_id: str, changes: dict) -> None:
-        await self._col(tenant).update_one({"tenant": tenant, "handover_id": handover_id}, {"$set": changes})
+    async def update(self, tenant: str, handover_id: str, changes: dict, events: Sequence[Envelope[Any]], *,
+                     expect: dict) -> None:
+        update: dict[str, Any] = {"$set": changes}
+        staged = None
+        if events:
+            staged, operators = self.outbox.stamp_update(tenant, HANDOVERS, events)
+            update = with_events(update, operators)
+        result = await written(self.outbox, staged, self._col(tenant).update_one(
+            {"tenant": tenant, "handover_id": handover_id, **expect}, update))
+        if result.matched_count == 0:
+            raise StaleHandover(handover_id)

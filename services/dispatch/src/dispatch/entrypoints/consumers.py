@@ -1,32 +1,50 @@
-"""Kafka consumers: new tickets from intake; crew and reply events from field apps and the OMS."""
+"""Kafka consumers: new tickets from intake; crew and reply events from field apps and the OMS.
+
+Each handler translates the event into a command (`dispatch.commands`) and calls the use case with
+the envelope's tenant; nothing here publishes (the use cases' events leave through the outbox).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from dispatch.commands import AcceptByCrew, Arrive, Complete, CrewStep, Depart, OrderAction, Reply, TakeNewTicket
 from dispatch.deps import Deps
-from dispatch.service import Command, act, take_new_ticket
+from dispatch.service import act, take_new_ticket
+from hotline_contracts.events.ticket import TicketCreatedV1
 from hotline_contracts.registry import spec_for_topic
 from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
 
 
-def _crew_step(action: str) -> Callable[[Any], Command]:
-    def command(data: Any) -> Command:
-        return Command(action, data.handler, at=data.at, crew_code=data.crew_code)
+def new_ticket(envelope: Any) -> TakeNewTicket:
+    """The command of a ticket.created.v1: its facts, the event id (idempotency) and when it was published."""
+    data: TicketCreatedV1 = envelope.data
+    return TakeNewTicket(
+        ticket_id=data.ticket_id, business_type=data.business_type.value, sub_type=data.sub_type, channel=data.channel.value,
+        account_no=data.account_no, area_class=data.area_class.value if data.area_class else None, important=data.important,
+        urgency=data.urgency.value, responsible_unit=data.responsible_unit, station_code=data.station_code,
+        outage_id=data.outage_id, first_contact_owner=data.first_contact_owner, accepted_at=data.accepted_at,
+        summary=data.summary, event_id=envelope.id, published_at=envelope.time,
+    )
+
+
+def _crew_step(step: type[CrewStep]) -> Callable[[Any], OrderAction]:
+    def command(data: Any) -> OrderAction:
+        return step(ticket_id=data.ticket_id, actor=data.handler, at=data.at, crew_code=data.crew_code)
 
     return command
 
 
-def _completed(data: Any) -> Command:
+def _completed(data: Any) -> OrderAction:
     reply = {"kind": "repair"} | data.model_dump(mode="json", exclude={"ticket_id", "at"})
-    return Command("complete", data.handler, at=data.at, crew_code=data.crew_code, reply=reply)
+    return Complete(ticket_id=data.ticket_id, actor=data.handler, at=data.at, crew_code=data.crew_code, reply=reply)
 
 
-def _replied(data: Any) -> Command:
+def _replied(data: Any) -> OrderAction:
     reply = {"kind": "reply"} | data.model_dump(mode="json", exclude={"ticket_id", "at"})
-    return Command("reply", data.by, at=data.at, reply=reply)
+    return Reply(ticket_id=data.ticket_id, actor=data.by, at=data.at, reply=reply)
 
 
 # What this service publishes (besides deadletter.v1, which servicekit sends for every consumer); the
@@ -38,10 +56,10 @@ PUBLISHES = (
 )
 NEW_TICKETS_IN_FLIGHT = 64
 
-COMMANDS: dict[str, Callable[[Any], Command]] = {
-    "crew.accepted.v1": _crew_step("accept"),
-    "crew.departed.v1": _crew_step("depart"),
-    "crew.arrived.v1": _crew_step("arrive"),
+COMMANDS: dict[str, Callable[[Any], OrderAction]] = {
+    "crew.accepted.v1": _crew_step(AcceptByCrew),
+    "crew.departed.v1": _crew_step(Depart),
+    "crew.arrived.v1": _crew_step(Arrive),
     "repair.completed.v1": _completed,
     "reply.submitted.v1": _replied,
 }
@@ -51,7 +69,7 @@ def register(runtime: Runtime, deps: Deps, *, group_id: str = "dispatch") -> Non
     """Subscribe every consumer; unknown orders and illegal moves raise AppError and are dead-lettered."""
 
     async def on_created(envelope: Any) -> None:
-        await take_new_ticket(envelope.tenant, envelope.data, deps=deps, published_at=envelope.time, event_id=envelope.id)
+        await take_new_ticket(envelope.tenant, new_ticket(envelope), deps=deps)
 
     # TicketCreated → decision has a p99 target. The stored order is this event's idempotency record (its
     # ticket id is unique), so no claim is written first: one write per new ticket, not two. New tickets are
@@ -64,8 +82,8 @@ def register(runtime: Runtime, deps: Deps, *, group_id: str = "dispatch") -> Non
         subscribe(runtime.broker, steps, spec_for_topic(topic), _handler(to_command, deps), group_id=group_id)
 
 
-def _handler(to_command: Callable[[Any], Command], deps: Deps):
+def _handler(to_command: Callable[[Any], OrderAction], deps: Deps):
     async def handle(envelope: Any) -> None:
-        await act(envelope.tenant, envelope.data.ticket_id, to_command(envelope.data), deps=deps)
+        await act(envelope.tenant, to_command(envelope.data), deps=deps)
 
     return handle

@@ -1,20 +1,25 @@
-"""HTTP API of work orders: read with history, act on them, urge and supervise (工单操作)."""
+"""HTTP API of work orders: read with history, act on them, urge and supervise (工单操作).
+
+Each route checks the caller, builds the typed command from the body and calls the use case.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from dispatch import commands as c
 from dispatch import timing
 from dispatch.deps import Deps
 from dispatch.domain.transitions import allowed_actions
 from dispatch.entrypoints import schemas as s
 from dispatch.permissions import authorize, readable_tenants
-from dispatch.service import Command, act
+from dispatch.service import act
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, not_found
 from servicekit.runtime import Runtime
@@ -36,16 +41,17 @@ def actor_of(principal: Principal) -> str:
     return principal.subject if ":" in principal.subject else f"{principal.kind}:{principal.subject}"[:64]
 
 
-def to_command(action: str, body: BaseModel, actor: str) -> Command:
+def to_command(action: str, ticket_id: str, body: BaseModel, actor: str) -> c.OrderAction:
+    """The typed command of `action` from its body: the body's fields, plus the reply as stored for complete/reply."""
     data = body.model_dump(mode="python")
-    cmd = Command(action, actor, at=data.pop("at", None), reason=data.get("reason"), reason_code=data.get("reason_code"),
-                  crew_code=data.get("crew_code"), to_unit=data.get("to_unit"))
-    if action == "complete":
-        cmd.reply = {"kind": "repair", "handler": actor} | body.model_dump(mode="json")
-    elif action == "reply":
-        cmd.reply = {"kind": "reply", "by": actor} | body.model_dump(mode="json")
-    cmd.extra = {k: data[k] for k in ("reasons", "resolution", "cause") if k in data}
-    return cmd
+    cls = c.ORDER_ACTIONS[action]
+    if cls is c.Complete:
+        data = {"crew_code": data.get("crew_code"), "reply": {"kind": "repair", "handler": actor} | body.model_dump(mode="json")}
+    elif cls is c.Reply:
+        data = {"reply": {"kind": "reply", "by": actor} | body.model_dump(mode="json")}
+    elif cls is c.AuditReply:
+        data = {"reasons": tuple(data["reasons"])}
+    return cls(ticket_id=ticket_id, actor=actor, **{k: v.value if isinstance(v, Enum) else v for k, v in data.items()})
 
 
 def order_view(order: Any) -> dict[str, Any]:
@@ -106,15 +112,16 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
     @api.post("/{ticket_id}/urge", summary="人工催办 / urge the owning unit")
     async def urge(ticket_id: str, body: s.UrgeBody, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         async def call(tenant: str) -> Any:
-            return await timing.urge(tenant, ticket_id, reason=body.reason, actor=actor_of(principal), deps=deps)
+            return await timing.urge(tenant, c.Urge(ticket_id=ticket_id, actor=actor_of(principal), reason=body.reason),
+                                     deps=deps)
 
         return order_view(await access.run(principal, "ticket.urge", ticket_id, "urge", call))
 
     @api.post("/{ticket_id}/supervise", summary="督办 / raise supervision above the owning unit")
     async def supervise(ticket_id: str, body: s.UrgeBody, principal: Principal = Depends(current_principal)) -> dict[str, str]:
         async def call(tenant: str) -> str:
-            return await timing.supervise(tenant, ticket_id, reason=body.reason, actor=actor_of(principal),
-                                          actor_unit=principal.tenant, deps=deps)
+            cmd = c.Supervise(ticket_id=ticket_id, actor=actor_of(principal), actor_unit=principal.tenant, reason=body.reason)
+            return await timing.supervise(tenant, cmd, deps=deps)
 
         return {"raised_at_unit": await access.run(principal, "ticket.supervise", ticket_id, "supervise", call)}
 
@@ -123,10 +130,10 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
 
 def _add_action(api: APIRouter, access: OrderAccess, deps: Deps, action: str, permission: str, model: type[BaseModel]) -> None:
     async def endpoint(ticket_id: str, body: model, principal: Principal = Depends(current_principal)) -> dict[str, Any]:  # type: ignore[valid-type]
-        cmd = to_command(action, body, actor_of(principal))
+        cmd = to_command(action, ticket_id, body, actor_of(principal))
 
         async def call(tenant: str) -> Any:
-            return await act(tenant, ticket_id, cmd, deps=deps)
+            return await act(tenant, cmd, deps=deps)
 
         return order_view(await access.run(principal, permission, ticket_id, action, call))
 

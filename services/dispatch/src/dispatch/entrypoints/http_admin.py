@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from dispatch import handovers
+from dispatch.commands import BuildHandover, ConfirmHandover
 from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES, validate_table
 from dispatch.entrypoints import schemas as s
@@ -69,8 +70,9 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
         scope = readable_tenants(principal, runtime.settings.hosted_tenants)
 
         async def call() -> dict[str, Any]:
-            return await handovers.build(centre, leaving=body.leaving_shift, arriving=body.arriving_shift, agents=body.agents,
-                                         matters=body.important_matters, actor=actor_of(principal), scope=scope, deps=deps)
+            cmd = BuildHandover(leaving_shift=body.leaving_shift, arriving_shift=body.arriving_shift, agents=tuple(body.agents),
+                                important_matters=body.important_matters, actor=actor_of(principal), scope=tuple(scope))
+            return await handovers.build(centre, cmd, deps=deps)
 
         return _public(await audited(principal, centre, "handover.create", body.leaving_shift, call))
 
@@ -79,8 +81,9 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
         authorize(principal, "shift.handover", principal.tenant)
 
         async def call() -> dict[str, Any]:
-            return await handovers.confirm(principal.tenant, handover_id, side=body.side, actor=actor_of(principal),
-                                           comments=body.comments, checks=[c.model_dump() for c in body.checks], deps=deps)
+            cmd = ConfirmHandover(handover_id=handover_id, side=body.side, actor=actor_of(principal),
+                                  comments=tuple(body.comments), checks=tuple(c.model_dump() for c in body.checks))
+            return await handovers.confirm(principal.tenant, cmd, deps=deps)
 
         return _public(await audited(principal, principal.tenant, f"handover.confirm_{body.side}", handover_id, call))
 

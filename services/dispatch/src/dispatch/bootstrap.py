@@ -1,0 +1,74 @@
+"""The one place that builds dispatch's dependencies: MongoDB adapters for the service, in-memory fakes for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import resources
+
+from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryRules, MemoryUnitOfWork
+from dispatch.adapters.mongo import MongoCrews, MongoHandovers, MongoOrders, MongoRules
+from dispatch.adapters.mongo_uow import MongoUnitOfWork
+from dispatch.deps import Deps
+from dispatch.domain.rules import TABLES
+from dispatch.metrics import DispatchMetrics
+from dispatch.ports import Clock
+from dispatch.settings import Settings
+from servicekit.runtime import Runtime
+from servicekit.uow import MemoryOutbox
+
+
+def default_rules() -> dict[str, list[dict]]:
+    """The rule tables shipped as data (RULES.md numbers), loaded into tenants that have none."""
+    text = resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8")
+    return {name: rows for name, rows in json.loads(text).items() if name in TABLES}
+
+
+def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
+    """MongoDB repositories whose writes carry their events to the runtime's outbox relay.
+
+    Registers the work-order and handover collections with the relay (before the runtime starts it)
+    and a start-up hook: indexes, default rule tables, and the caches routing reads per new ticket.
+    """
+    orders, handovers = MongoOrders(runtime.dbs, runtime.outbox), MongoHandovers(runtime.dbs, runtime.outbox)
+    rules, crews = MongoRules(runtime.dbs), MongoCrews(runtime.dbs)
+    deps = Deps(
+        uow=lambda tenant: MongoUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
+        rules=rules, crews=crews, clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
+    )
+
+    async def prepare(rt: Runtime) -> None:
+        tables, now = default_rules(), datetime.now(UTC)
+        for tenant in settings.hosted_tenants:
+            await orders.ensure_indexes(tenant)
+            await handovers.ensure_indexes(tenant)
+            for name, rows in tables.items():
+                await rules.ensure_defaults(tenant, name, rows, now)
+            await _warm_caches(tenant, deps, now)
+
+    runtime.startup_hooks.append(prepare)
+    return deps
+
+
+async def _warm_caches(tenant: str, deps: Deps, now: datetime) -> None:
+    """Read what routing a new ticket needs before consuming starts, so the first tickets do not wait for it."""
+    await deps.rules.active(tenant, "routing", now)
+    stations = await deps.crews.stations(tenant)
+    await asyncio.gather(*(deps.crews.on_duty(tenant, station, now) for station in stations))
+    await deps.orders.workload(tenant, [code for codes in stations.values() for code in codes])
+
+
+def fake_bootstrap(
+    *, clock: Clock, outbox: MemoryOutbox | None = None, crews: Sequence[dict] = (), rosters: Sequence[dict] = (),
+    rules: dict[str, list[dict]] | None = None,
+) -> Deps:
+    """In-memory fakes: committed events land in `outbox` (a MemoryOutbox the test keeps), rules default to the shipped ones."""
+    outbox = outbox if outbox is not None else MemoryOutbox()
+    orders, handovers = MemoryOrders(outbox), MemoryHandovers(outbox)
+    return Deps(
+        uow=lambda tenant: MemoryUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
+        rules=MemoryRules(default_rules() if rules is None else rules), crews=MemoryCrews(list(crews), list(rosters)),
+        clock=clock, metrics=DispatchMetrics.create(),
+    )
