@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from hotline_contracts.events.common import OutageType
-from outage_notice.service import LEAD_TIME, NOTICE, Deps
+from outage_notice.deps import Deps
+from outage_notice.service import LEAD_TIME, NOTICE
 from servicekit.access import authorize
 from servicekit.audit import is_access_refusal
 from servicekit.auth import Principal, current_principal
