@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from outage_notice.deps import Deps
 from outage_notice.domain.lookup import Match, Place, answer
-from outage_notice.service import Deps
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,22 @@
-"""The one place that wires the Outage notice service: runtime, HTTP routes, Kafka subscribers, scheduler."""
+"""The Outage notice service's app: runtime, HTTP routes, Kafka subscribers and scheduler around `bootstrap`."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from outage_notice.adapters.gateway import FileSinkGateway, HttpSmsGateway
-from outage_notice.adapters.mongo import MongoOutages, MongoRules
-from outage_notice.adapters.mongo_batches import MongoNoticeQueue
-from outage_notice.adapters.mongo_directory import MongoDirectory
+from outage_notice.bootstrap import bootstrap
+from outage_notice.deps import Deps
 from outage_notice.entrypoints.consumers import PUBLISHES, register_consumers
 from outage_notice.entrypoints.http import outage_router
 from outage_notice.entrypoints.public import public_router
 from outage_notice.entrypoints.rules_http import rules_router
-from outage_notice.index import OutageIndex
-from outage_notice.metrics import OutageMetrics
 from outage_notice.permissions import PERMISSIONS
-from outage_notice.ports import NoticeGateway
 from outage_notice.scheduler import run_forever
-from outage_notice.service import Deps
 from outage_notice.settings import Settings
 from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
@@ -34,54 +24,14 @@ from servicekit.runtime import Runtime
 
 TITLE = "95598 停电信息服务 / Outage notice"
 DESCRIPTION = "停电信息报送、客户通知与来电答复。Outage information in, customers told, calls answered."
-DEFAULT_RULES = Path(__file__).with_name("rules_default.json")
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-def make_gateway(settings: Settings) -> NoticeGateway:
-    if settings.notify_gateway == "http_sms" and settings.sms_gateway_url:
-        password = settings.sms_gateway_password.get_secret_value() if settings.sms_gateway_password else None
-        return HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_username, password)
-    return FileSinkGateway(settings.notify_sink_dir)
-
-
-def build_deps(settings: Settings, runtime: Runtime) -> Deps:
-    outages = MongoOutages(runtime.dbs)
-    metrics = OutageMetrics(runtime.metrics.registry, settings.service_name)
-    return Deps(
-        outages=outages,
-        directory=MongoDirectory(runtime.dbs, cache_size=settings.place_cache_size, cache_ttl_seconds=settings.place_cache_ttl_seconds),
-        notices=MongoNoticeQueue(runtime.dbs, chunk=settings.notice_chunk_size),
-        rules=MongoRules(runtime.dbs), gateway=make_gateway(settings), publish=runtime.publisher.publish,
-        clock=SystemClock(), index=OutageIndex(outages, metrics), metrics=metrics, tz=ZoneInfo(settings.display_timezone),
-    )
-
-
-def startup_hook(settings: Settings, deps: Deps):
-    defaults: dict[str, Any] = json.loads(DEFAULT_RULES.read_text(encoding="utf-8"))
-
-    async def prepare(_: Runtime) -> None:
-        """Indexes (every one starts with tenant) and the shipped rule tables, per hosted tenant."""
-        for tenant in settings.hosted_tenants:
-            for adapter in (deps.outages, deps.directory, deps.notices):
-                await adapter.ensure_indexes(tenant)  # type: ignore[attr-defined]
-            for name, table in defaults.items():
-                await deps.rules.ensure_default(tenant, name, table)
-            await deps.index.reload(tenant)
-
-    return prepare
 
 
 def create_app(
     settings: Settings, runtime: Runtime | None = None, *, start_dependencies: bool = True, deps: Deps | None = None
 ) -> FastAPI:
+    """HTTP routes and subscribers around `bootstrap(settings, runtime)`, or around given `deps` (unit tests' fakes)."""
     runtime = runtime or Runtime.build(settings)
-    deps = deps or build_deps(settings, runtime)
-    runtime.startup_hooks.append(startup_hook(settings, deps))
+    deps = deps or bootstrap(settings, runtime)
     register_consumers(runtime, deps)
     routers = [outage_router(runtime, deps), rules_router(runtime, deps), public_router(runtime, deps)]
     app = create_http_app(

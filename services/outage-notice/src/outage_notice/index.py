@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from outage_notice.domain.outage import CURRENT_STATES, Outage
 from outage_notice.metrics import OutageMetrics
-from outage_notice.ports import OutageRepository
+from outage_notice.ports import OutageReader
 
 
 class OutageIndex:
@@ -13,7 +13,7 @@ class OutageIndex:
     Lookups answer from memory so an account lookup costs one indexed customer read.
     """
 
-    def __init__(self, repo: OutageRepository, metrics: OutageMetrics | None = None) -> None:
+    def __init__(self, repo: OutageReader, metrics: OutageMetrics | None = None) -> None:
         self.repo = repo
         self.metrics = metrics
         self._by_tenant: dict[str, dict[str, Outage]] = {}

@@ -1,65 +1,64 @@
-"""Scheduled work (定时任务): the re-notice before the cut and delivery of due notices through the gateway."""
+"""Scheduled use cases (定时任务): the re-notice before the cut and delivery of due notices through the gateway."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from dataclasses import replace
 from datetime import datetime
 
 from hotline_contracts.events.common import NotificationResult, NotifyChannel
 from hotline_contracts.events.notification import NotificationSentV1
-from outage_notice.domain.notices import Notice, NoticeKind, NoticeRules, renotice_due
+from outage_notice.commands import DeliverDueNotices, QueueRenotices
+from outage_notice.deps import Deps
+from outage_notice.domain.notices import Notice, NoticeKind, NoticeRules, notification_id, renotice_due
 from outage_notice.domain.outage import Outage
 from outage_notice.domain.texts import notice_text
-from outage_notice.service import NOTICE, Deps, queue_notices
+from outage_notice.service import NOTICE, queue_notices
 from servicekit.masking import mask_phone
 
-PUBLISH_CONCURRENCY = 200
+__all__ = ["deliver_due", "masked_recipient", "notification_id", "queue_renotices"]
 
 
-async def queue_renotices(tenant: str, *, deps: Deps) -> int:
-    """再次提醒: for each published outage whose cut is within the re-notice window, once."""
+async def queue_renotices(tenant: str, cmd: QueueRenotices, *, deps: Deps) -> int:
+    """再次提醒: for each published outage whose cut is within the re-notice window, once; returns notices queued."""
     now = deps.clock.now()
     rules = NoticeRules.from_doc(await deps.rules.effective(tenant, NOTICE, now))
     queued = 0
     for outage in await deps.index.current(tenant):
         if not renotice_due(outage, now, rules):
             continue
-        queued += await queue_notices(outage, NoticeKind.RENOTICE, await deps.directory.affected(tenant, outage.scope), deps=deps)
-        await deps.outages.mark_renotice_done(tenant, outage.outage_id)
+        async with deps.uow(tenant) as uow:  # the mark is written after the notices: a crash between queues them again, once
+            await queue_notices(uow, outage, NoticeKind.RENOTICE, await deps.directory.affected(tenant, outage.scope), deps=deps)
+            uow.outages.mark_renotice_done(outage.outage_id)
+            await uow.commit()
+        queued += uow.notices.queued
         deps.index.put(replace(outage, renotice_done=True))
     return queued
 
 
-async def deliver_due(tenant: str, *, deps: Deps, limit: int = 500) -> int:
-    """Send the notices whose time has come; each result is stored, counted and announced (masked)."""
+async def deliver_due(tenant: str, cmd: DeliverDueNotices, *, deps: Deps) -> int:
+    """Send the notices whose time has come; each result is stored with its announcement (masked) and counted."""
     now = deps.clock.now()
-    due = await deps.notices.claim_due(tenant, now, limit)
     outages: dict[str, Outage | None] = {}
-    results, finished = [], []
-    for notice in due:
-        if notice.outage_id not in outages:
-            outages[notice.outage_id] = await deps.outages.get(tenant, notice.outage_id)
-        outage = outages[notice.outage_id]
-        if outage is None:  # deleted under us: close the notice rather than leave it claimed forever
-            finished.append((notice, "suppressed", "停电信息不存在"))
-            continue
-        delivery = await deps.gateway.send(notice, notice_text(notice.kind, outage, deps.tz))
-        finished.append((notice, delivery.result, delivery.detail))
-        if deps.metrics is not None:
-            deps.metrics.notice(tenant, notice.channel, delivery.result)
-        results.append(_sent_event(notice, delivery.result, delivery.detail, delivery.provider_message_id, now))
-    await deps.notices.finish(tenant, finished, now)
-    for start in range(0, len(results), PUBLISH_CONCURRENCY):
-        batch = results[start : start + PUBLISH_CONCURRENCY]
-        await asyncio.gather(*(deps.emit(tenant, data, data.notification_id) for data in batch))
-    return len(results)
-
-
-def notification_id(notice: Notice) -> str:
-    digest = hashlib.sha1("|".join(notice.key).encode()).hexdigest()[:20]
-    return f"N-{notice.tenant}-{digest}"
+    sent = 0
+    async with deps.uow(tenant) as uow:
+        results = []
+        for notice in await uow.claim_due(now, cmd.limit):
+            if notice.outage_id not in outages:
+                outages[notice.outage_id] = await deps.outages.get(tenant, notice.outage_id)
+            outage = outages[notice.outage_id]
+            if outage is None:  # deleted under us: close the notice rather than leave it claimed forever
+                results.append((notice, "suppressed", "停电信息不存在"))
+                continue
+            delivery = await deps.gateway.send(notice, notice_text(notice.kind, outage, deps.tz))
+            results.append((notice, delivery.result, delivery.detail))
+            if deps.metrics is not None:
+                deps.metrics.notice(tenant, notice.channel, delivery.result)
+            uow.record(_sent_event(notice, delivery.result, delivery.detail, delivery.provider_message_id, now),
+                       subject=notification_id(notice))
+            sent += 1
+        uow.notices.finish(results, now)
+        await uow.commit()
+    return sent
 
 
 def masked_recipient(notice: Notice) -> str:

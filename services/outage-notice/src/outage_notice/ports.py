@@ -1,27 +1,27 @@
-"""What the use cases need from the outside world: stores, directory, queue, gateway, clock."""
+"""What the use cases read from the outside world: outages, customers, rules, the notice ledger, gateway, clock.
+
+Writes go through the unit of work (`outage_notice.uow`), which stores each change with its events.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from hotline_contracts import Envelope
 from outage_notice.domain.lookup import Place
 from outage_notice.domain.notices import Notice, Recipient
 from outage_notice.domain.outage import Outage, Revision, Scope
 
 
-class OutageRepository(Protocol):
-    async def add(self, tenant: str, outage: Outage, revision: Revision) -> None: ...
+class OutageReader(Protocol):
+    """Reads of stored outages (their pending events, `outbox*`, are never part of an Outage)."""
+
     async def get(self, tenant: str, outage_id: str) -> Outage | None: ...
-    async def save(self, tenant: str, outage: Outage, revision: Revision, *, expected_seq: int) -> None: ...
     async def current(self, tenant: str) -> list[Outage]: ...
     async def listing(self, tenant: str, *, state: str | None, limit: int) -> list[Outage]: ...
     async def revisions(self, tenant: str, outage_id: str) -> list[Revision]: ...
     async def late_counts(self, tenant: str) -> dict[str, int]: ...
-    async def mark_renotice_done(self, tenant: str, outage_id: str) -> None: ...
 
 
 class CustomerDirectory(Protocol):
@@ -30,10 +30,10 @@ class CustomerDirectory(Protocol):
     async def place_of(self, tenant: str, *, ta_code: str | None, feeder_code: str | None) -> Place | None: ...
 
 
-class NoticeQueue(Protocol):
-    async def enqueue(self, tenant: str, notices: list[Notice]) -> int: ...
-    async def claim_due(self, tenant: str, now: datetime, limit: int) -> list[Notice]: ...
-    async def finish(self, tenant: str, results: list[tuple[Notice, str, str | None]], at: datetime) -> None: ...
+class NoticeLedger(Protocol):
+    """What is queued (read side of the notice queue; queuing, claiming and finishing go through the unit of work)."""
+
+    async def queued_count(self, tenant: str, outage_id: str) -> int: ...
 
 
 class RuleStore(Protocol):
@@ -58,5 +58,3 @@ class NoticeGateway(Protocol):
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
-
-Publish = Callable[[Envelope[Any]], Awaitable[None]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from outage_notice.commands import DeliverDueNotices, QueueRenotices
+from outage_notice.deps import Deps
 from outage_notice.notify import deliver_due, queue_renotices
-from outage_notice.service import Deps
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +17,9 @@ async def tick(tenants: list[str], *, deps: Deps, batch: int) -> dict[str, int]:
     totals = {"renotices": 0, "sent": 0}
     for tenant in tenants:
         await deps.index.reload(tenant)
-        totals["renotices"] += await queue_renotices(tenant, deps=deps)
+        totals["renotices"] += await queue_renotices(tenant, QueueRenotices(), deps=deps)
         while True:
-            sent = await deliver_due(tenant, deps=deps, limit=batch)
+            sent = await deliver_due(tenant, DeliverDueNotices(limit=batch), deps=deps)
             totals["sent"] += sent
             if sent < batch:
                 break

@@ -8,9 +8,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from outage_fixtures import NOW, TENANT
+from outage_notice.commands import ChangeOutage, ReportOutage
 from outage_notice.domain.outage import Scope
 from outage_notice.metrics import OutageMetrics
-from outage_notice.service import ChangeOutage, ReportOutage, change_outage, report_outage
+from outage_notice.service import change_outage, report_outage
 from servicekit.errors import AppError
 
 pytestmark = pytest.mark.unit
@@ -74,7 +75,7 @@ async def test_an_earlier_cut_or_later_restoration_inside_the_hour_is_refused_fi
     clock.current = anchor - timedelta(minutes=59) if field == "planned_end" else outage.planned_start - timedelta(minutes=60)
     new_value = getattr(outage, field) + delta
     with pytest.raises(AppError) as refused:
-        await change_outage(TENANT, "TD-1", ChangeOutage({field: new_value}, "现场延误", "user:li"), deps=deps)
+        await change_outage(TENANT, ChangeOutage("TD-1", {field: new_value}, "现场延误", "user:li"), deps=deps)
     assert refused.value.status == 422
     assert [f.loc for f in refused.value.fields] == [f"body.{field}"]
     assert "60分钟" in refused.value.fields[0].message_zh
@@ -85,7 +86,7 @@ async def test_a_later_restoration_announced_in_time_is_accepted_and_becomes_ver
     outage = await report_outage(TENANT, report("temporary", timedelta(hours=3)), deps=deps)
     clock.advance(hours=4)  # the cut has happened; restoration still 7 h away
     changed = await change_outage(
-        TENANT, "TD-1", ChangeOutage({"planned_end": outage.planned_end + timedelta(hours=2)}, "发现隐患一并处理", "user:li"), deps=deps
+        TENANT, ChangeOutage("TD-1", {"planned_end": outage.planned_end + timedelta(hours=2)}, "发现隐患一并处理", "user:li"), deps=deps
     )
     assert changed.version == 2
     assert changed.planned_end == outage.planned_end + timedelta(hours=2)
@@ -95,6 +96,6 @@ async def test_a_later_cut_needs_no_notice(deps, clock):
     outage = await report_outage(TENANT, report("temporary", timedelta(minutes=40)), deps=deps)
     clock.advance(minutes=30)
     changed = await change_outage(
-        TENANT, "TD-1", ChangeOutage({"planned_start": outage.planned_start + timedelta(hours=1)}, "人员未到位", "user:li"), deps=deps
+        TENANT, ChangeOutage("TD-1", {"planned_start": outage.planned_start + timedelta(hours=1)}, "人员未到位", "user:li"), deps=deps
     )
     assert changed.planned_start == outage.planned_start + timedelta(hours=1)

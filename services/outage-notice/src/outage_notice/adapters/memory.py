@@ -1,4 +1,8 @@
-"""In-memory fakes of the ports, for unit tests (they keep the same guarantees: unique notices, seq checks)."""
+"""In-memory fakes of the ports and the unit of work, for unit tests (same guarantees: unique notices, seq checks).
+
+`MemoryStore` holds what the fakes store; its `outbox` (`servicekit.uow.MemoryOutbox`) lists every event
+committed, in commit order, as the relay would publish them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from outage_notice.domain.lookup import Place
 from outage_notice.domain.notices import Notice, Recipient
 from outage_notice.domain.outage import CURRENT_STATES, Outage, Revision, Scope
 from outage_notice.ports import Delivery
-from servicekit.errors import conflict
+from outage_notice.uow import OutageUnitOfWork, OutageWrite, Result, duplicate_outage, stale_outage
+from servicekit.uow import Events, MemoryOutbox
 
 
 class FakeClock:
@@ -34,20 +39,20 @@ class MemoryOutages:
     outages: dict[tuple[str, str], Outage] = field(default_factory=dict)
     history: dict[tuple[str, str], list[Revision]] = field(default_factory=dict)
 
-    async def add(self, tenant: str, outage: Outage, revision: Revision) -> None:
+    async def insert(self, tenant: str, outage: Outage, revisions: list[Revision]) -> None:
         if (tenant, outage.outage_id) in self.outages:
-            raise conflict("停电信息编号已存在", "outage id already exists", code="duplicate_outage")
+            raise duplicate_outage()
         self.outages[(tenant, outage.outage_id)] = outage
-        self.history[(tenant, outage.outage_id)] = [revision]
+        self.history[(tenant, outage.outage_id)] = list(revisions)
+
+    async def update(self, tenant: str, outage: Outage, revisions: list[Revision], *, expected_seq: int) -> None:
+        if self.outages[(tenant, outage.outage_id)].seq != expected_seq:
+            raise stale_outage()
+        self.outages[(tenant, outage.outage_id)] = outage
+        self.history[(tenant, outage.outage_id)].extend(revisions)
 
     async def get(self, tenant: str, outage_id: str) -> Outage | None:
         return self.outages.get((tenant, outage_id))
-
-    async def save(self, tenant: str, outage: Outage, revision: Revision, *, expected_seq: int) -> None:
-        if self.outages[(tenant, outage.outage_id)].seq != expected_seq:
-            raise conflict("停电信息已被他人修改", "outage changed concurrently", code="stale_outage")
-        self.outages[(tenant, outage.outage_id)] = outage
-        self.history[(tenant, outage.outage_id)].append(revision)
 
     async def current(self, tenant: str) -> list[Outage]:
         return [o for (t, _), o in self.outages.items() if t == tenant and o.state in CURRENT_STATES]
@@ -106,13 +111,15 @@ def to_recipient(doc: dict[str, Any]) -> Recipient:
 
 @dataclass
 class MemoryNoticeQueue:
+    """Notices keyed like the ledger; each (outage, kind, channel) forms one batch, as in MongoDB."""
+
     queued: dict[tuple[str, ...], Notice] = field(default_factory=dict)
     status: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     async def enqueue(self, tenant: str, notices: list[Notice]) -> int:
         fresh = [n for n in notices if n.key not in self.queued]
         for n in fresh:
-            self.queued[n.key] = n
+            self.queued[n.key] = replace(n, batch_id=f"{n.outage_id}|{n.stored_kind}|{n.channel}")
             self.status[n.key] = "queued"
         return len(fresh)
 
@@ -122,9 +129,12 @@ class MemoryNoticeQueue:
             self.status[n.key] = "sending"
         return due[:limit]
 
-    async def finish(self, tenant: str, results: list[tuple[Notice, str, str | None]], at: datetime) -> None:
+    async def finish(self, tenant: str, results: list[Result], at: datetime) -> None:
         for notice, result, _ in results:
             self.status[notice.key] = result
+
+    async def queued_count(self, tenant: str, outage_id: str) -> int:
+        return sum(1 for k in self.queued if k[0] == tenant and k[1] == outage_id)
 
 
 @dataclass
@@ -162,3 +172,41 @@ class RecordingGateway:
             return Delivery("failed", detail="网关拒收 / gateway refused")
         self.sent.append((replace(notice), text))
         return Delivery("sent", provider_message_id=f"MEM-{len(self.sent)}")
+
+
+@dataclass
+class MemoryStore:
+    """Everything the in-memory unit of work commits into, for a test to look at."""
+
+    outages: MemoryOutages = field(default_factory=MemoryOutages)
+    notices: MemoryNoticeQueue = field(default_factory=MemoryNoticeQueue)
+    outbox: MemoryOutbox = field(default_factory=MemoryOutbox)
+
+
+class MemoryOutageUnitOfWork(OutageUnitOfWork):
+    """Commits into a `MemoryStore`; each document's events reach its outbox only when that write succeeds."""
+
+    def __init__(self, tenant: str, store: MemoryStore) -> None:
+        super().__init__(tenant, store.outages)
+        self.store = store
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Notice]:
+        return await self.store.notices.claim_due(self.tenant, now, limit)
+
+    async def _write_outage(self, write: OutageWrite, events: Events) -> None:
+        if write.expected_seq is None:
+            await self.store.outages.insert(self.tenant, write.outage, write.revisions)
+        else:
+            await self.store.outages.update(self.tenant, write.outage, write.revisions, expected_seq=write.expected_seq)
+        self.store.outbox.commit(events)
+
+    async def _enqueue(self, notices: list[Notice]) -> int:
+        return await self.store.notices.enqueue(self.tenant, notices)
+
+    async def _mark_renotice_done(self, outage_id: str) -> None:
+        await self.store.outages.mark_renotice_done(self.tenant, outage_id)
+
+    async def _finish(self, results: list[Result], at: datetime, events: dict[str, Events]) -> None:
+        await self.store.notices.finish(self.tenant, results, at)
+        for batch in dict.fromkeys(n.batch_id or "" for n, _, _ in results):
+            self.store.outbox.commit(events.get(batch, []))

@@ -1,4 +1,9 @@
-"""Mongo adapters for outages, their revisions and the rule tables (one database per tenant)."""
+"""Mongo adapters for outages, their revisions and the rule tables (one database per tenant).
+
+An outage document also holds its latest events (`outbox`, `outbox_at`: `servicekit.outbox`, the
+collection is registered with `appends=True`); every write of an outage stores its events in the
+same insert or update, and no read returns them.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from hotline_contracts import Envelope
 from outage_notice.domain.outage import CURRENT_STATES, Outage, OutageState, Revision, Scope
-from servicekit.errors import conflict
+from outage_notice.uow import duplicate_outage, stale_outage
 from servicekit.mongo import TenantDatabases
+from servicekit.outbox import OutboxRelay, Staged, with_events
 
 OUTAGES = "outages"
 VERSIONS = "outage_versions"
 _OUTAGE_FIELDS = {f.name for f in fields(Outage)}
+_WITHOUT_EVENTS = {"outbox": 0}  # readers never need the stored events (up to 32 per outage)
 
 
 def outage_doc(outage: Outage) -> dict[str, Any]:
@@ -39,10 +47,11 @@ def revision_doc(tenant: str, outage_id: str, revision: Revision) -> dict[str, A
 
 
 class MongoOutages:
-    """停电信息仓库: the current document per outage plus an append-only version collection."""
+    """停电信息仓库: the current document per outage (with its latest events) plus an append-only version collection."""
 
-    def __init__(self, dbs: TenantDatabases) -> None:
+    def __init__(self, dbs: TenantDatabases, outbox: OutboxRelay | None = None) -> None:
         self.dbs = dbs
+        self.outbox = outbox
 
     async def ensure_indexes(self, tenant: str) -> None:
         db = self.dbs.for_tenant(tenant)
@@ -51,34 +60,67 @@ class MongoOutages:
         await db[OUTAGES].create_index([("tenant", ASCENDING), ("late", ASCENDING), ("reporting_unit", ASCENDING)])
         await db[VERSIONS].create_index([("tenant", ASCENDING), ("outage_id", ASCENDING), ("seq", ASCENDING)], unique=True)
 
-    async def add(self, tenant: str, outage: Outage, revision: Revision) -> None:
-        db = self.dbs.for_tenant(tenant)
+    async def insert(self, tenant: str, outage: Outage, revisions: list[Revision], events: list[Envelope[Any]]) -> None:
+        """A new outage and its events in one insert (409 `duplicate_outage` when the id exists), then its revisions."""
+        doc = outage_doc(outage)
+        staged = self._relay().stamp(tenant, OUTAGES, doc, events) if events else None
         try:
-            await db[OUTAGES].insert_one(outage_doc(outage))
+            await self.dbs.for_tenant(tenant)[OUTAGES].insert_one(doc)
         except DuplicateKeyError:
-            raise conflict("停电信息编号已存在", "outage id already exists", code="duplicate_outage") from None
-        await db[VERSIONS].insert_one(revision_doc(tenant, outage.outage_id, revision))
+            self._settle(staged, stored=False)
+            raise duplicate_outage() from None
+        except BaseException:
+            self._settle(staged, stored=False)
+            raise
+        self._settle(staged, stored=True)
+        await self._add_revisions(tenant, outage.outage_id, revisions)
+
+    async def update(
+        self, tenant: str, outage: Outage, revisions: list[Revision], events: list[Envelope[Any]], *, expected_seq: int
+    ) -> None:
+        """Optimistic: state and events land in one update, only on the revision the caller read (409 `stale_outage`)."""
+        update: dict[str, Any] = {"$set": outage_doc(outage)}
+        staged = None
+        if events:
+            staged, operators = self._relay().stamp_update(tenant, OUTAGES, events)
+            update = with_events(update, operators)
+        try:
+            result = await self.dbs.for_tenant(tenant)[OUTAGES].update_one(
+                {"tenant": tenant, "outage_id": outage.outage_id, "seq": expected_seq}, update
+            )
+        except BaseException:
+            self._settle(staged, stored=False)
+            raise
+        self._settle(staged, stored=result.matched_count == 1)
+        if result.matched_count == 0:
+            raise stale_outage()
+        await self._add_revisions(tenant, outage.outage_id, revisions)
+
+    async def _add_revisions(self, tenant: str, outage_id: str, revisions: list[Revision]) -> None:
+        docs = [revision_doc(tenant, outage_id, r) for r in revisions]
+        await self.dbs.for_tenant(tenant)[VERSIONS].insert_many(docs, ordered=True)
+
+    def _relay(self) -> OutboxRelay:
+        if self.outbox is None:
+            raise RuntimeError("MongoOutages was built without the outbox relay: it cannot store events")
+        return self.outbox
+
+    def _settle(self, staged: Staged | None, *, stored: bool) -> None:
+        if staged is not None:
+            (self._relay().commit if stored else self._relay().discard)(staged)
 
     async def get(self, tenant: str, outage_id: str) -> Outage | None:
-        doc = await self.dbs.for_tenant(tenant)[OUTAGES].find_one({"tenant": tenant, "outage_id": outage_id})
+        doc = await self.dbs.for_tenant(tenant)[OUTAGES].find_one({"tenant": tenant, "outage_id": outage_id}, _WITHOUT_EVENTS)
         return outage_from(doc) if doc else None
-
-    async def save(self, tenant: str, outage: Outage, revision: Revision, *, expected_seq: int) -> None:
-        """Optimistic: the write only lands on the revision the caller read (replace_one, not findAndModify)."""
-        db = self.dbs.for_tenant(tenant)
-        result = await db[OUTAGES].replace_one({"tenant": tenant, "outage_id": outage.outage_id, "seq": expected_seq}, outage_doc(outage))
-        if result.matched_count == 0:
-            raise conflict("停电信息已被他人修改，请刷新后重试", "outage changed concurrently, reload and retry", code="stale_outage")
-        await db[VERSIONS].insert_one(revision_doc(tenant, outage.outage_id, revision))
 
     async def current(self, tenant: str) -> list[Outage]:
         states = [s.value for s in CURRENT_STATES]
-        cursor = self.dbs.for_tenant(tenant)[OUTAGES].find({"tenant": tenant, "state": {"$in": states}})
+        cursor = self.dbs.for_tenant(tenant)[OUTAGES].find({"tenant": tenant, "state": {"$in": states}}, _WITHOUT_EVENTS)
         return [outage_from(doc) async for doc in cursor]
 
     async def listing(self, tenant: str, *, state: str | None, limit: int) -> list[Outage]:
         filt: dict[str, Any] = {"tenant": tenant} | ({"state": state} if state else {})
-        cursor = self.dbs.for_tenant(tenant)[OUTAGES].find(filt).sort("planned_start", DESCENDING).limit(limit)
+        cursor = self.dbs.for_tenant(tenant)[OUTAGES].find(filt, _WITHOUT_EVENTS).sort("planned_start", DESCENDING).limit(limit)
         return [outage_from(doc) async for doc in cursor]
 
     async def revisions(self, tenant: str, outage_id: str) -> list[Revision]:

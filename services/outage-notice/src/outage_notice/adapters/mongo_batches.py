@@ -5,7 +5,13 @@ the account numbers and their channel addresses (phones stay in the stored batch
 The batches of one (tenant, outage, notice kind) are also its ledger: a (account, channel) already inside
 one of them is never queued again. A short lease in `notice_ledgers` serialises concurrent enqueues of the
 same ledger (two replicas' schedulers, a redelivered event), so the read-then-insert cannot race.
-Sending claims a whole batch with one `update_one` on `_id` + state and stores all its results with one more.
+Sending claims a whole batch with one `update_one` on `_id` + state and stores all its results with one more,
+which also stores the batch's result events (`notification.sent.v1`, one per recipient and channel).
+
+A batch gains events exactly once, when it is finished, and may hold a thousand: the finishing update sets
+them as an insert would (`OutboxRelay.stamp` into its `$set`), and the collection is registered without
+`appends`, so a stopped relay's batches are found through the `(outbox_owner, outbox_at)` index. Appended
+events are cut to a document's latest 32 (`servicekit.outbox.KEEP_APPENDED`), which would drop results.
 """
 
 from __future__ import annotations
@@ -20,13 +26,16 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from hotline_contracts import Envelope
 from outage_notice.domain.notices import Notice, NoticeKind
 from servicekit.errors import conflict
 from servicekit.mongo import TenantDatabases
+from servicekit.outbox import OutboxRelay
 
 BATCHES = "notice_batches"
 LEDGERS = "notice_ledgers"
 MAX_CHUNK = 1000
+_WITHOUT_EVENTS = {"outbox": 0}
 
 
 def batch_docs(tenant: str, notices: list[Notice], chunk: int, now: datetime) -> list[dict[str, Any]]:
@@ -59,8 +68,11 @@ def notices_of(doc: dict[str, Any]) -> list[Notice]:
 class MongoNoticeQueue:
     """通知队列: batches of ≤ `chunk` recipients; the batches of an (outage, kind) are its no-duplicates ledger."""
 
-    def __init__(self, dbs: TenantDatabases, *, chunk: int = MAX_CHUNK, lease_seconds: float = 60.0) -> None:
+    def __init__(
+        self, dbs: TenantDatabases, *, chunk: int = MAX_CHUNK, lease_seconds: float = 60.0, outbox: OutboxRelay | None = None
+    ) -> None:
         self.dbs = dbs
+        self.outbox = outbox
         self.chunk = max(1, min(chunk, MAX_CHUNK))
         self.lease = timedelta(seconds=lease_seconds)
 
@@ -127,11 +139,14 @@ class MongoNoticeQueue:
                 break
             claim = {"state": "sending", "claim": uuid.uuid4().hex, "claimed_at": now}
             if (await col.update_one({"_id": doc["_id"], "state": "queued"}, {"$set": claim})).modified_count:
-                claimed.extend(notices_of(await col.find_one({"_id": doc["_id"]})))
+                claimed.extend(notices_of(await col.find_one({"_id": doc["_id"]}, _WITHOUT_EVENTS)))
         return claimed
 
-    async def finish(self, tenant: str, results: list[tuple[Notice, str, str | None]], at: datetime) -> None:
-        """All results of a batch in one update: per recipient, in the batch's order, plus counts by result."""
+    async def finish(
+        self, tenant: str, results: list[tuple[Notice, str, str | None]], at: datetime,
+        events: dict[str, list[Envelope[Any]]] | None = None,
+    ) -> None:
+        """All results of a batch in one update: per recipient, in the batch's order, counts by result, and its events."""
         by_batch: dict[str, dict[str, tuple[str, str | None]]] = {}
         for notice, result, detail in results:
             by_batch.setdefault(notice.batch_id or "", {})[notice.account_no] = (result, detail)
@@ -146,7 +161,23 @@ class MongoNoticeQueue:
                 counts[result] = counts.get(result, 0) + 1
             update = {"state": "done", "finished_at": at, "results": [r for r, _ in ordered],
                       "details": [d for _, d in ordered], "counts": counts}
+            await self._finish_one(tenant, col, batch_id, update, (events or {}).get(batch_id, []))
+
+    async def _finish_one(
+        self, tenant: str, col: Any, batch_id: str, update: dict[str, Any], events: list[Envelope[Any]]
+    ) -> None:
+        if not events:
             await col.update_one({"_id": batch_id, "state": "sending"}, {"$set": update})
+            return
+        if self.outbox is None:
+            raise RuntimeError("MongoNoticeQueue was built without the outbox relay: it cannot store events")
+        staged = self.outbox.stamp(tenant, BATCHES, update, events)  # the events go into the same $set
+        try:
+            stored = (await col.update_one({"_id": batch_id, "state": "sending"}, {"$set": update})).matched_count == 1
+        except BaseException:
+            self.outbox.discard(staged)
+            raise
+        (self.outbox.commit if stored else self.outbox.discard)(staged)
 
     async def queued_count(self, tenant: str, outage_id: str) -> int:
         """Notices queued for one outage (all kinds), for tests and the benchmark."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -96,6 +97,12 @@ class Notice:
     @property
     def key(self) -> tuple[str, str, str, str, str]:
         return (self.tenant, self.outage_id, self.stored_kind, self.account_no, self.channel)
+
+
+def notification_id(notice: Notice) -> str:
+    """The id of a notice's result (notification.sent.v1): the same notice always gets the same id."""
+    digest = hashlib.sha1("|".join(notice.key).encode()).hexdigest()[:20]
+    return f"N-{notice.tenant}-{digest}"
 
 
 def channels_for(recipient: Recipient) -> list[str]:

@@ -7,8 +7,9 @@ from typing import Any
 from hotline_contracts import Envelope
 from hotline_contracts.registry import spec_for_topic
 from outage_notice import service
+from outage_notice.commands import ReportOutage
+from outage_notice.deps import Deps
 from outage_notice.domain.outage import Scope
-from outage_notice.service import Deps
 from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
 
@@ -25,7 +26,7 @@ def register_consumers(runtime: Runtime, deps: Deps, *, group_id: str = GROUP) -
     async def on_reported(envelope: Envelope[Any]) -> None:
         """A report the domain refuses (duplicate id, bad times) raises AppError and goes to the dead letters."""
         data = envelope.data
-        cmd = service.ReportOutage(
+        cmd = ReportOutage(
             outage_id=data.outage_id, outage_type=data.outage_type.value, scope=Scope.from_dict(data.scope.model_dump()),
             planned_start=data.planned_start, planned_end=data.planned_end, cause=data.cause,
             reporting_unit=data.reporting_unit, reported_by=data.reported_by, reported_at=data.reported_at,

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query
 
 from outage_notice import service
 from outage_notice.answers import LookupQuery, lookup
+from outage_notice.commands import CancelOutage, ChangeOutage, PublishOutage, ReportOutage, RestoreOutage, StartOutage
+from outage_notice.deps import Deps
 from outage_notice.domain.outage import Scope
 from outage_notice.entrypoints.models import CancelBody, ChangeBody, LookupView, MatchView, OutageView, ReportBody, StepBody
 from outage_notice.permissions import authorize, readable_tenants
-from outage_notice.service import Deps
 from servicekit.audit import is_access_refusal
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, FieldError, invalid
@@ -54,7 +55,7 @@ def outage_router(runtime: Runtime, deps: Deps) -> APIRouter:
     async def report(body: ReportBody, who: Principal = Depends(current_principal)) -> OutageView:
         tenant = body.unit or who.tenant
         outage_id = body.outage_id or new_outage_id(tenant, deps.clock.now())
-        cmd = service.ReportOutage(
+        cmd = ReportOutage(
             outage_id=outage_id, outage_type=body.outage_type.value, scope=Scope.from_dict(body.scope.model_dump()),
             planned_start=body.planned_start, planned_end=body.planned_end, cause=body.cause,
             reporting_unit=body.reporting_unit or who.tenant, reported_by=actor(who), publish=body.publish,
@@ -109,32 +110,31 @@ def outage_router(runtime: Runtime, deps: Deps) -> APIRouter:
     @router.patch("/{outage_id}", summary="变更/延长停电 / change or extend (reason required)", response_model=OutageView)
     async def change(outage_id: str, body: ChangeBody, unit: str | None = UnitParam, who: Principal = Depends(current_principal)) -> OutageView:
         tenant = unit or who.tenant
-        cmd = service.ChangeOutage(body.values(), body.reason, actor(who))
-        call = service.change_outage(tenant, outage_id, cmd, deps=deps)
+        call = service.change_outage(tenant, ChangeOutage(outage_id, body.values(), body.reason, actor(who)), deps=deps)
         return OutageView.of(await audited(tenant, who, "outage.change", outage_id, call, "outage.report"))
 
     @router.post("/{outage_id}/publish", summary="发布 / publish", response_model=OutageView)
     async def publish(outage_id: str, unit: str | None = UnitParam, who: Principal = Depends(current_principal)) -> OutageView:
         tenant = unit or who.tenant
-        call = service.publish_outage(tenant, outage_id, by=actor(who), deps=deps)
+        call = service.publish_outage(tenant, PublishOutage(outage_id, actor(who)), deps=deps)
         return OutageView.of(await audited(tenant, who, "outage.publish", outage_id, call, "outage.report"))
 
     @router.post("/{outage_id}/start", summary="停电开始 / power cut", response_model=OutageView)
     async def start(outage_id: str, body: StepBody | None = None, unit: str | None = UnitParam, who: Principal = Depends(current_principal)) -> OutageView:
         tenant, body = unit or who.tenant, body or StepBody()
-        call = service.start_outage(tenant, outage_id, by=actor(who), at=body.at, deps=deps)
+        call = service.start_outage(tenant, StartOutage(outage_id, actor(who), body.at), deps=deps)
         return OutageView.of(await audited(tenant, who, "outage.start", outage_id, call, "outage.report"))
 
     @router.post("/{outage_id}/restore", summary="送电 / power restored", response_model=OutageView)
     async def restore(outage_id: str, body: StepBody | None = None, unit: str | None = UnitParam, who: Principal = Depends(current_principal)) -> OutageView:
         tenant, body = unit or who.tenant, body or StepBody()
-        call = service.restore_outage(tenant, outage_id, by=actor(who), at=body.at, remark=body.remark, deps=deps)
+        call = service.restore_outage(tenant, RestoreOutage(outage_id, actor(who), body.at, body.remark), deps=deps)
         return OutageView.of(await audited(tenant, who, "outage.restore", outage_id, call, "outage.report"))
 
     @router.post("/{outage_id}/cancel", summary="取消停电 / cancel", response_model=OutageView)
     async def cancel(outage_id: str, body: CancelBody, unit: str | None = UnitParam, who: Principal = Depends(current_principal)) -> OutageView:
         tenant = unit or who.tenant
-        call = service.cancel_outage(tenant, outage_id, by=actor(who), reason=body.reason, deps=deps)
+        call = service.cancel_outage(tenant, CancelOutage(outage_id, actor(who), body.reason), deps=deps)
         return OutageView.of(await audited(tenant, who, "outage.cancel", outage_id, call, "outage.report"))
 
     return router

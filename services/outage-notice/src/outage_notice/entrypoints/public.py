@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
+from outage_notice.deps import Deps
 from outage_notice.domain.lookup import TYPE_ZH, status_at
 from outage_notice.domain.outage import Outage
-from outage_notice.service import Deps
 from servicekit.errors import AppError
 from servicekit.runtime import Runtime
 

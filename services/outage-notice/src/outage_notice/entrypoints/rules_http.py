@@ -9,8 +9,9 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from hotline_contracts.events.common import OutageType
+from outage_notice.deps import Deps
 from outage_notice.permissions import authorize
-from outage_notice.service import LEAD_TIME, NOTICE, Deps
+from outage_notice.service import LEAD_TIME, NOTICE
 from servicekit.audit import is_access_refusal
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, not_found

@@ -1,0 +1,28 @@
+"""What the use cases are given (依赖): built once by `bootstrap` (MongoDB) or `fake_bootstrap` (in memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from outage_notice.index import OutageIndex
+from outage_notice.metrics import OutageMetrics
+from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, NoticeLedger, OutageReader, RuleStore
+from outage_notice.uow import OutageUnitOfWork
+
+
+@dataclass
+class Deps:
+    """The unit-of-work factory (every write and its events), read-only ports, the gateway, clock and metrics."""
+
+    uow: Callable[[str], OutageUnitOfWork]
+    outages: OutageReader
+    notices: NoticeLedger
+    directory: CustomerDirectory
+    rules: RuleStore
+    gateway: NoticeGateway
+    clock: Clock
+    index: OutageIndex
+    metrics: OutageMetrics | None = None
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
