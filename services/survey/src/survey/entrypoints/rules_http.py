@@ -13,7 +13,7 @@ from servicekit.access import authorize
 from servicekit.audit import AuditLog
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, invalid, not_found
-from survey.deps import SurveyDeps
+from survey.deps import Deps
 from survey.domain.model import RuleError, RuleTable, parse_rows
 
 _ROWS = [{"business_type": "fault_repair", "delay_hours": 24}, {"business_type": "complaint", "working_days": 1},
@@ -51,7 +51,7 @@ def _view(t: RuleTable) -> dict[str, Any]:
     return {"tenant": t.tenant, "version": t.version, "effective_from": t.effective_from, "effective_to": t.effective_to, "rows": rows}
 
 
-def router(deps: SurveyDeps, audit: AuditLog) -> APIRouter:
+def router(deps: Deps, audit: AuditLog) -> APIRouter:
     api = APIRouter(prefix="/api/v1/rules", tags=["规则 rules"])
     unit_q = Query(pattern=TENANT_CODE_PATTERN, examples=["370102"])
 
