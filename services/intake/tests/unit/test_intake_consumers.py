@@ -11,6 +11,7 @@ from hotline_contracts import make_event
 from hotline_contracts.events.common import ArrearsStatus
 from hotline_contracts.events.customer import CustomerUpsertedV1
 from hotline_contracts.events.outage import OutagePublishedV1, OutageRestoredV1, OutageScope, OutageStartedV1
+from hotline_contracts.events.ticket import TicketClosedV1
 from intake.app import create_app
 from intake.deps import Deps
 from intake.domain.model import Contact
@@ -64,3 +65,16 @@ async def test_a_start_that_arrives_before_its_publication_still_links_calls(dep
             await br.publish(make_event(data, tenant="370102", source="/hotline/outage-notice", correlation_id="c").model_dump_json(), topic=topic)
     linked = await accept_contact("370102", call, deps=deps)
     assert linked.outage is not None and linked.outage.outage_id == "TD-LATE"
+
+
+async def test_an_order_closed_by_dispatch_no_longer_absorbs_the_customers_next_call(deps: Deps, tmp_path) -> None:
+    app = create_app(Settings(hosted_tenants=deps.hosted, auth_jwks_path=str(tmp_path / "j.json")), start_dependencies=False, deps=deps)
+    call = Contact(channel="hotline", business_type="fault_repair", summary="没电", owner="agent:a", account_no=NORMAL.account_no)
+    first = await accept_contact("370102", call, deps=deps)
+    closed = TicketClosedV1(ticket_id=first.ticket.ticket_id, business_type="fault_repair", responsible_unit="370102",
+                            resolution="resolved", within_time_limit=True, closed_by="staff:u-1", at=NOW)
+    async with TestKafkaBroker(app.state.runtime.broker) as br:
+        await br.publish(make_event(closed, tenant="370102", source="/hotline/dispatch", correlation_id="c").model_dump_json(), topic="ticket.closed.v1")
+    again = await accept_contact("370102", call, deps=deps)
+    assert again.created and again.ticket.ticket_id != first.ticket.ticket_id
+    assert (await deps.tickets.get("370102", first.ticket.ticket_id)).state == "closed"
