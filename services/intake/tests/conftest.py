@@ -1,4 +1,4 @@
-"""Intake test fixtures: memory-backed wiring, demo customers and dev tokens."""
+"""Intake test fixtures: the fake bootstrap, demo customers and dev tokens."""
 
 from __future__ import annotations
 
@@ -6,14 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from devstack.devtoken import ensure_dev_issuer, issue_token
-from intake.adapters.cache import CachedRules, CallCounter, OutageCache
-from intake.adapters.memory import MemoryCustomers, MemoryKnowledge, MemoryNumbers, MemoryOutages, MemoryRules, MemoryTickets
-from intake.metrics import IntakeMetrics
-from intake.service import IntakeDeps
-from intake.wiring import Intake, MemoryAudit
+from intake.bootstrap import fake_bootstrap
+from intake.deps import Deps
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, ON_FEEDER, OUTAGE, Clock
 
 
@@ -23,16 +19,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def memory_intake(clock: Clock) -> Intake:
-    outages = MemoryOutages()
-    outages.outages[("370102", OUTAGE.outage_id)] = OUTAGE
-    customers = MemoryCustomers([NORMAL, CUT_OFF, IN_OUTAGE, ON_FEEDER])
-    deps = IntakeDeps(
-        tickets=MemoryTickets(), customers=customers, outages=OutageCache(outages, ttl=0), calls=CallCounter(outages),
-        numbers=MemoryNumbers(), rules=CachedRules(MemoryRules(), ttl=0), metrics=IntakeMetrics(CollectorRegistry()), clock=clock,
-    )
-    return Intake(deps=deps, customers=customers, knowledge=MemoryKnowledge(), rules_admin=deps.rules.store, audit=MemoryAudit(),
-                  hosted=["37", "3701", "370102", "370124"], extras={"outage_projection": outages})
+def deps(clock: Clock) -> Deps:
+    """The use cases' dependencies as unit tests get them: `fake_bootstrap`'s in-memory fakes."""
+    return fake_bootstrap(["37", "3701", "370102", "370124"], customers=[NORMAL, CUT_OFF, IN_OUTAGE, ON_FEEDER], outages=[OUTAGE], clock=clock)
 
 
 @pytest.fixture

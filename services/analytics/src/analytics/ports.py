@@ -1,10 +1,11 @@
-"""What the analytics use cases need from storage (ports)."""
+"""What the analytics use cases need from storage and the org tree (ports)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
 from analytics.domain.aggregates import Increment
+from servicekit.tenancy import OrgTree
 
 
 class AggregateStore(Protocol):
@@ -19,3 +20,9 @@ class AggregateStore(Protocol):
     async def rows(self, tenant: str, start: str, end: str) -> list[dict[str, Any]]: ...
 
     async def facts(self, tenant: str, start: str, end: str, limit: int) -> list[dict[str, Any]]: ...
+
+
+class TreeSource(Protocol):
+    """The org-unit tree reports roll up (省 → 市 → 县), as current as its source allows."""
+
+    async def current(self) -> OrgTree: ...

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from analytics.commands import CountFact, ExportOrders, SummariseUnit
+from analytics.deps import Deps
 from analytics.domain.aggregates import UNKNOWN_TYPE, Totals, csv_safe, days_between, mask_account, summarise
 from analytics.domain.events import fact_for, increment_for
 from analytics.permissions import authorize
-from analytics.ports import AggregateStore
 from servicekit.auth import Principal
 from servicekit.errors import FieldError, invalid, not_found
 from servicekit.masking import mask_text
@@ -23,15 +24,13 @@ EXPORT_COLUMNS = (
 )
 
 
-async def record_event(tenant: str, data: Any, *, store: AggregateStore) -> None:
-    """Add one ticket lifecycle event to its tenant's daily aggregates (the fact first: it is idempotent)."""
-    fact = fact_for(data)
+async def count_fact(tenant: str, cmd: CountFact, *, deps: Deps) -> None:
+    """Add one step of an order's life to its tenant's daily aggregates (the per-order fact first: it is idempotent)."""
+    fact = fact_for(cmd)
     if fact is not None:
-        await store.upsert_fact(tenant, fact)
-    business_type = getattr(data, "business_type", None)
-    if business_type is None:
-        business_type = await store.business_type_of(tenant, data.ticket_id) or UNKNOWN_TYPE
-    await store.add(tenant, increment_for(data, str(getattr(business_type, "value", business_type))))
+        await deps.store.upsert_fact(tenant, fact)
+    business_type = cmd.business_type or await deps.store.business_type_of(tenant, cmd.ticket_id) or UNKNOWN_TYPE
+    await deps.store.add(tenant, increment_for(cmd, business_type))
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,15 @@ def covered_tenants(principal: Principal, action: str, q: ReportQuery, scope: Sc
     return [code for code in scope.tree.within(q.unit) if code in scope.hosted]
 
 
-async def unit_summary(principal: Principal, q: ReportQuery, *, store: AggregateStore, scope: Scope) -> dict[str, Any]:
+async def scope_of(deps: Deps) -> Scope:
+    return Scope(tree=await deps.tree.current(), hosted=frozenset(deps.hosted), max_days=deps.report_max_days)
+
+
+async def unit_summary(unit: str, cmd: SummariseUnit, *, deps: Deps) -> dict[str, Any]:
     """A unit's totals over its subtree, with each unit's own figures and a split by business type."""
-    tenants = covered_tenants(principal, "report.read", q, scope)
-    rows = [row for code in tenants for row in await store.rows(code, q.start.isoformat(), q.end.isoformat())]
+    q, scope = ReportQuery(unit, cmd.start, cmd.end), await scope_of(deps)
+    tenants = covered_tenants(cmd.principal, "report.read", q, scope)
+    rows = [row for code in tenants for row in await deps.store.rows(code, q.start.isoformat(), q.end.isoformat())]
     overall, by_unit, by_type = summarise(rows)
     return {
         "unit": q.unit,
@@ -88,15 +92,16 @@ def _zero() -> dict[str, Any]:
     return Totals().as_dict()
 
 
-async def export_csv(principal: Principal, q: ReportQuery, *, store: AggregateStore, scope: Scope, max_rows: int) -> tuple[str, int]:
+async def export_csv(unit: str, cmd: ExportOrders, *, deps: Deps) -> tuple[str, int]:
     """(CSV text, rows): every order accepted in range in the unit's subtree, account numbers and phones masked."""
-    tenants = covered_tenants(principal, "report.export", q, scope)
+    q, max_rows = ReportQuery(unit, cmd.start, cmd.end), deps.export_max_rows
+    tenants = covered_tenants(cmd.principal, "report.export", q, await scope_of(deps))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     written = 0
     for code in tenants:
-        for fact in await store.facts(code, q.start.isoformat(), q.end.isoformat(), max_rows - written):
+        for fact in await deps.store.facts(code, q.start.isoformat(), q.end.isoformat(), max_rows - written):
             writer.writerow([csv_safe(v) for v in _export_row(code, fact)])
             written += 1
     return "\ufeff" + out.getvalue(), written  # BOM: spreadsheets in China open UTF-8 correctly

@@ -8,8 +8,9 @@ import httpx
 import pytest
 from faststream.kafka import TestKafkaBroker
 
-from analytics.adapters.memory import MemoryAggregates
 from analytics.app import create_app
+from analytics.bootstrap import fake_bootstrap
+from analytics.commands import CountFact
 from analytics.domain.aggregates import local_day
 from analytics.settings import Settings
 from analytics_builders import HOSTED, ORG_UNITS, closed, created
@@ -59,9 +60,8 @@ async def reports(issuer_key):
         settings=settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters, processed=processed
     )
     runtime.audit = AuditLog(FakeAuditDbs(), "analytics")  # type: ignore[arg-type]
-    store = MemoryAggregates()
-    app = create_app(settings, runtime, start_dependencies=False, store=store)
-    app.state.deps.tree = OrgTree.from_docs(ORG_UNITS)
+    deps = fake_bootstrap(settings, tree=OrgTree.from_docs(ORG_UNITS))
+    app = create_app(settings, runtime, start_dependencies=False, deps=deps)
     async with TestKafkaBroker(runtime.broker):
         first = created("370102", 1)
         for payload in (first, created("370102", 2, channel="wechat"), created("370124", 1), created("370202", 1)):
@@ -73,6 +73,21 @@ async def reports(issuer_key):
         async with httpx.AsyncClient(transport=transport, base_url="http://analytics") as client:
             client.runtime = runtime  # type: ignore[attr-defined]
             yield client
+
+
+async def test_a_reopened_order_counts_under_the_business_type_it_was_created_with():
+    from datetime import datetime
+
+    from analytics.service import count_fact
+
+    deps = fake_bootstrap(Settings(hosted_tenants=HOSTED))
+    at = datetime.fromisoformat("2026-11-26T09:00:00+08:00")
+    await count_fact("370102", CountFact("created", "370102-1", at, business_type="complaint", channel="wechat"), deps=deps)
+    await count_fact("370102", CountFact("reopened", "370102-1", at), deps=deps)
+    await count_fact("370102", CountFact("repeat_contact", "370102-unknown", at), deps=deps)
+    rows = {r["business_type"]: r for r in await deps.store.rows("370102", "2026-11-26", "2026-11-26")}
+    assert (rows["complaint"]["created"], rows["complaint"]["reopened"], rows["complaint"]["channels"]) == (1, 1, {"wechat": 1})
+    assert rows["unknown"]["repeat_contacts"] == 1  # an order analytics never saw created
 
 
 def test_the_reporting_day_is_the_local_day_in_china():

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from hotline_contracts import Envelope
 from intake.domain.knowledge import Article
 from intake.domain.model import ActiveOutage, Customer, Ticket
+from servicekit.auth import Principal
 
 
 class DuplicateOpenOrder(Exception):
@@ -36,7 +37,10 @@ class TicketRepository(Protocol):
         """
 
     async def release_open_key(self, tenant: str, ticket_id: str) -> None:
-        """The order no longer blocks a new one (closed, or older than the repeat window)."""
+        """The order no longer blocks a new one (older than the repeat window)."""
+
+    async def close(self, tenant: str, ticket_id: str) -> None:
+        """Closed elsewhere (dispatch): the order is closed here too and stops absorbing repeat contacts."""
 
     async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]: ...
 
@@ -74,12 +78,51 @@ class OutageProjection(Protocol):
     async def call_count(self, tenant: str, outage_id: str) -> int: ...
 
 
+class ActiveOutages(Protocol):
+    """The projection's active outages as the known-outage check reads them (cached: a call storm reads it per call)."""
+
+    async def active(self, tenant: str) -> list[ActiveOutage]: ...
+
+    def invalidate(self, tenant: str) -> None:
+        """The projection changed: the next read goes to it."""
+
+
+class OutageCalls(Protocol):
+    """Calls linked to each outage, counted in memory and added to the projection in batches."""
+
+    def record(self, tenant: str, outage_id: str) -> None: ...
+
+    async def flush(self) -> None: ...
+
+
 class OrderNumbers(Protocol):
     async def next(self, tenant: str, day: str) -> int: ...
 
 
 class RuleStore(Protocol):
     async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]: ...
+
+
+class CachedRuleStore(RuleStore, Protocol):
+    def invalidate(self, tenant: str, name: str) -> None:
+        """A new version was saved: the next read goes to the store."""
+
+
+class RuleAdmin(Protocol):
+    """Rule tables as their editors see them: the version in force, the latest number, a new version."""
+
+    async def current(self, tenant: str, name: str, at: datetime) -> dict[str, Any] | None: ...
+
+    async def latest_version(self, tenant: str, name: str) -> int: ...
+
+    async def save(self, tenant: str, name: str, table: dict[str, Any]) -> None: ...
+
+
+class AuditSink(Protocol):
+    """Audit records, buffered: recording never waits for the database (order creation is the hot path)."""
+
+    def record(self, tenant: str, *, actor: Principal | None, action: str, target: str, result: str,
+               detail: dict[str, Any] | None = None) -> None: ...
 
 
 class KnowledgeStore(Protocol):

@@ -1,9 +1,8 @@
-"""Intake use cases (受理): one contact in, one work order (or a repeat contact) out."""
+"""Intake use cases (受理): one contact in, one work order (or a repeat contact) out; a closed order stops absorbing calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,12 +16,13 @@ from hotline_contracts.events.ticket import (
     TicketRepeatContactV1,
 )
 from hotline_contracts.events.timelimit import TicketUrgedV1
+from intake.commands import CloseTicket
+from intake.deps import Deps
 from intake.domain.catalog import Catalog, Problem, repeat_window_hours
 from intake.domain.model import Contact, Customer, IntakeResult, OutageAnswer, Ticket
 from intake.domain.numbers import order_day, ticket_number
 from intake.domain.outages import match_outage
-from intake.metrics import IntakeMetrics
-from intake.ports import CustomerDirectory, DuplicateIdempotencyKey, DuplicateOpenOrder, OrderNumbers, RuleStore, TicketRepository
+from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
 from servicekit import correlation
 
 SOURCE = "/hotline/intake"
@@ -40,21 +40,7 @@ class IntakeRefused(Exception):
         self.problems = problems
 
 
-@dataclass
-class IntakeDeps:
-    """The ports one intake call uses; built once in app.py, fakes in unit tests."""
-
-    tickets: TicketRepository
-    customers: CustomerDirectory
-    outages: Any  # OutageCache-like: `async active(tenant)`
-    calls: Any  # call counter: `record(tenant, outage_id)`
-    numbers: OrderNumbers
-    rules: RuleStore
-    metrics: IntakeMetrics
-    clock: Callable[[], datetime]
-
-
-async def accept_contact(tenant: str, contact: Contact, *, deps: IntakeDeps) -> IntakeResult:
+async def accept_contact(tenant: str, contact: Contact, *, deps: Deps) -> IntakeResult:
     """Check the type, identify the customer, apply the arrears and known-outage checks, then store."""
     now = deps.clock()
     deps.metrics.contact(tenant, contact.channel, contact.business_type)
@@ -76,12 +62,17 @@ async def accept_contact(tenant: str, contact: Contact, *, deps: IntakeDeps) -> 
     return await _store(tenant, ticket, contact, answer, reconnection, deps)
 
 
+async def close_ticket(tenant: str, cmd: CloseTicket, *, deps: Deps) -> None:
+    """Closed by dispatch: a later call from the customer about the same thing opens a new order."""
+    await deps.tickets.close(tenant, cmd.ticket_id)
+
+
 def _scoped_key(contact: Contact) -> str:
     # The key is the caller's: the same key from another caller is a different request.
     return f"{contact.owner}|{contact.idempotency_key}"
 
 
-async def _customer(tenant: str, contact: Contact, deps: IntakeDeps) -> Customer | None:
+async def _customer(tenant: str, contact: Contact, deps: Deps) -> Customer | None:
     if contact.account_no:
         customer = await deps.customers.by_account(tenant, contact.account_no)
         if customer is None:
@@ -101,7 +92,7 @@ def _arrears_path(contact: Contact, customer: Customer | None) -> tuple[Contact,
 
 
 async def _new_ticket(
-    tenant: str, contact: Contact, customer: Customer | None, answer: OutageAnswer | None, now: datetime, deps: IntakeDeps
+    tenant: str, contact: Contact, customer: Customer | None, answer: OutageAnswer | None, now: datetime, deps: Deps
 ) -> Ticket:
     day = order_day(now)
     number = ticket_number(tenant, day, await deps.numbers.next(tenant, day))
@@ -124,7 +115,7 @@ async def _new_ticket(
 
 
 async def _store(
-    tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: IntakeDeps, attempts: int = 3
+    tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: Deps, attempts: int = 3
 ) -> IntakeResult:
     try:
         await deps.tickets.insert(tenant, ticket, created_events(ticket))
@@ -145,7 +136,7 @@ async def _store(
 
 
 async def _repeat_or_retry(
-    tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: IntakeDeps
+    tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: Deps
 ) -> IntakeResult:
     open_order = await deps.tickets.find_open(tenant, ticket.account_no or "", ticket.business_type)
     rows = await deps.rules.rows(tenant, "repeat_calls", ticket.accepted_at)
@@ -166,7 +157,7 @@ async def _repeat_or_retry(
     return IntakeResult(open_order, created=False, repeat=True, outage=answer, reconnection=reconnection)
 
 
-def _count_outage_call(tenant: str, answer: OutageAnswer | None, deps: IntakeDeps) -> None:
+def _count_outage_call(tenant: str, answer: OutageAnswer | None, deps: Deps) -> None:
     if answer is not None:
         deps.calls.record(tenant, answer.outage_id)
         deps.metrics.outage_linked(tenant)

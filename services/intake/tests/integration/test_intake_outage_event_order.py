@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +10,9 @@ from pymongo import AsyncMongoClient
 
 from hotline_contracts.events.outage import OutagePublishedV1, OutageRestoredV1, OutageScope, OutageStartedV1
 from intake.adapters.mongo_directory import MongoOutages
-from intake.projection import apply_outage_event
+from intake.bootstrap import fake_bootstrap
+from intake.entrypoints.translate import outage_command
+from intake.projection import apply_outage
 from intake.settings import Settings
 from servicekit.mongo import TenantDatabases
 
@@ -37,8 +40,9 @@ async def outages(mongo_uri, unique_name):
 
 
 async def apply(projection: MongoOutages, *events) -> None:
+    deps = dataclasses.replace(fake_bootstrap([T]), outage_projection=projection)
     for data in events:
-        await apply_outage_event(T, data.event_name, data, projection=projection)
+        await apply_outage(T, outage_command(T, data), deps=deps)
 
 
 async def test_a_start_that_overtakes_its_publication_still_makes_the_outage_link_calls(outages):

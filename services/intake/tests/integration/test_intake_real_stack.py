@@ -89,12 +89,12 @@ async def test_orders_accepted_while_the_broker_is_down_are_published_once_after
             assert r.status_code == 201, r.text
             accepted.append(r.json()["ticket_id"])
         stored = await app.state.runtime.dbs.for_tenant("370102")["tickets"].count_documents({"tenant": "370102", "kind": None})  # orders, not their keys
-        assert stored == 12 and app.state.intake.extras["relay"].backlog() == 12
+        assert stored == 12 and app.state.runtime.outbox.backlog() == 12
         broker = processes.start_tansu(port, tmp_path / "logs")
         try:
             processes.wait_for_port(broker, port)
             async with asyncio.timeout(60):
-                while app.state.intake.extras["relay"].backlog():
+                while app.state.runtime.outbox.backlog():
                     await asyncio.sleep(0.2)
             seen = await read_topic(f"127.0.0.1:{port}", "ticket.created.v1", f"g-{unique_name}", 12, lambda m: True)
         finally:
@@ -118,7 +118,7 @@ async def test_orders_of_an_intake_that_stopped_before_publishing_are_published_
                                   headers=agent)
             assert r.status_code in (200, 201), r.text
             accepted.append(r.json())
-        assert app.state.intake.extras["relay"].backlog() == 4 + 2  # four orders; the repeat contact and its urge
+        assert app.state.runtime.outbox.backlog() == 4 + 2  # four orders; the repeat contact and its urge
     tickets = AsyncMongoClient(mongo_uri)[f"{prefix}_370102"]["tickets"]
     assert sorted(await tickets.index_information()) == ["_id_"]  # orders, their keys and the repeat contact found by number alone
     # What the first intake would have left had it stopped in the middle of a refused write: an order

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from intake.app import create_app
+from intake.deps import Deps
 from intake.settings import Settings
-from intake.wiring import Intake
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, OUTAGE
 
 pytestmark = pytest.mark.unit
@@ -15,21 +15,21 @@ REPAIR = {"business_type": "fault_repair", "account_no": NORMAL.account_no, "sum
 
 
 @pytest.fixture
-async def client(memory_intake: Intake, issuer, tmp_path):
-    settings = Settings(auth_jwks_path=str(tmp_path / "jwks.json"), hosted_tenants=memory_intake.hosted)
-    app = create_app(settings, start_dependencies=False, intake=memory_intake)
+async def client(deps: Deps, issuer, tmp_path):
+    settings = Settings(auth_jwks_path=str(tmp_path / "jwks.json"), hosted_tenants=deps.hosted)
+    app = create_app(settings, start_dependencies=False, deps=deps)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as c:
         yield c
 
 
-async def test_agent_call_creates_order_in_the_customers_county(client, token, memory_intake) -> None:
+async def test_agent_call_creates_order_in_the_customers_county(client, token, deps) -> None:
     response = await client.post("/api/v1/tickets", json=REPAIR, headers=token("37"))
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["tenant"] == "370102" and body["channel"] == "hotline" and body["dispatch_requested"] is True
     assert body["first_contact_owner"] == "agent:zhangsan"
-    assert memory_intake.audit.records[-1]["action"] == "ticket.create"
+    assert deps.audit.records[-1]["action"] == "ticket.create"
 
 
 async def test_known_outage_answer_carries_cause_and_restoration_time(client, token) -> None:
@@ -45,12 +45,12 @@ async def test_arrears_answer_says_reconnection(client, token) -> None:
     assert body["reconnection"] and body["business_type"] == "service_request" and "欠费" in body["message_zh"]
 
 
-async def test_idempotency_key_header_returns_the_same_order(client, token, memory_intake) -> None:
+async def test_idempotency_key_header_returns_the_same_order(client, token, deps) -> None:
     headers = {**token(), "Idempotency-Key": "retry-1"}
     first = await client.post("/api/v1/tickets", json=REPAIR, headers=headers)
     second = await client.post("/api/v1/tickets", json=REPAIR, headers=headers)
     assert (first.status_code, second.status_code) == (201, 200)
-    assert first.json()["ticket_id"] == second.json()["ticket_id"] and len(memory_intake.deps.tickets.tickets) == 1
+    assert first.json()["ticket_id"] == second.json()["ticket_id"] and len(deps.tickets.tickets) == 1
 
 
 async def test_repeat_call_answers_200_with_the_open_order(client, token) -> None:
@@ -85,12 +85,12 @@ async def test_a_body_that_is_not_a_json_object_is_422_not_a_500(client, token, 
     assert fields and all(f["loc"].startswith("body") and f["message_zh"] and f["message_en"] for f in fields)
 
 
-async def test_an_overlong_idempotency_key_is_422_and_creates_nothing(client, token, memory_intake) -> None:
-    before = len(memory_intake.audit.records)
+async def test_an_overlong_idempotency_key_is_422_and_creates_nothing(client, token, deps) -> None:
+    before = len(deps.audit.records)
     response = await client.post("/api/v1/tickets", json=REPAIR, headers={**token(), "Idempotency-Key": "k" * 129})
     assert response.status_code == 422
     assert [f["loc"] for f in response.json()["error"]["fields"]] == ["header.Idempotency-Key"]
-    assert len(memory_intake.audit.records) == before  # refused before the use case ran
+    assert len(deps.audit.records) == before  # refused before the use case ran
     assert (await client.post("/api/v1/tickets", json=REPAIR, headers={**token(), "Idempotency-Key": "k" * 128})).status_code == 201
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from intake.deps import Deps
 from intake.domain.model import Contact
 from intake.service import IntakeRefused, accept_contact
-from intake.wiring import Intake
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, OUTAGE
 
 pytestmark = pytest.mark.unit
@@ -19,25 +19,24 @@ def repair(account_no: str, **kw: object) -> Contact:
     return Contact(channel="hotline", business_type="fault_repair", summary="家里没电了", owner="agent:zhangsan", account_no=account_no, **kw)  # type: ignore[arg-type]
 
 
-async def test_a_repair_call_creates_an_order_that_asks_for_a_crew(memory_intake: Intake) -> None:
-    result = await accept_contact("370102", repair(NORMAL.account_no), deps=memory_intake.deps)
+async def test_a_repair_call_creates_an_order_that_asks_for_a_crew(deps: Deps) -> None:
+    result = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     assert result.created and result.outage is None
-    created = memory_intake.deps.tickets.events_of("ticket.created.v1")
+    created = deps.tickets.events_of("ticket.created.v1")
     assert [e.data.ticket_id for e in created] == [result.ticket.ticket_id]
     data = created[0].data
     assert data.outage_id is None and data.ta_code == NORMAL.ta_code and data.first_contact_owner == "agent:zhangsan"
     assert result.ticket.ticket_id.startswith("370102-20261126-")
 
 
-async def test_arrears_disconnected_account_gets_reconnection_not_a_crew(memory_intake: Intake) -> None:
-    result = await accept_contact("370102", repair(CUT_OFF.account_no), deps=memory_intake.deps)
+async def test_arrears_disconnected_account_gets_reconnection_not_a_crew(deps: Deps) -> None:
+    result = await accept_contact("370102", repair(CUT_OFF.account_no), deps=deps)
     assert result.reconnection
-    data = memory_intake.deps.tickets.events_of("ticket.created.v1")[0].data
+    data = deps.tickets.events_of("ticket.created.v1")[0].data
     assert (data.business_type, data.sub_type) == ("service_request", "reconnection")
 
 
-async def test_call_inside_an_active_outage_is_linked_and_counted_without_dispatch(memory_intake: Intake) -> None:
-    deps = memory_intake.deps
+async def test_call_inside_an_active_outage_is_linked_and_counted_without_dispatch(deps: Deps) -> None:
     first = await accept_contact("370102", repair(IN_OUTAGE.account_no), deps=deps)
     assert first.outage is not None and first.outage.outage_id == OUTAGE.outage_id
     assert first.outage.cause == OUTAGE.cause and first.outage.estimated_restore_at == OUTAGE.planned_end
@@ -47,11 +46,10 @@ async def test_call_inside_an_active_outage_is_linked_and_counted_without_dispat
     assert (link.match_level, link.cause) == ("transformer_area", OUTAGE.cause)
     await accept_contact("370102", replace(repair("3701020004"), account_no="3701020004"), deps=deps)
     await deps.calls.flush()
-    assert await memory_intake.extras["outage_projection"].call_count("370102", OUTAGE.outage_id) == 2
+    assert await deps.outage_projection.call_count("370102", OUTAGE.outage_id) == 2
 
 
-async def test_repeat_call_within_window_attaches_and_urges_instead_of_a_new_order(memory_intake: Intake, clock) -> None:
-    deps = memory_intake.deps
+async def test_repeat_call_within_window_attaches_and_urges_instead_of_a_new_order(deps: Deps, clock) -> None:
     first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     clock.now += timedelta(hours=2)
     again = await accept_contact("370102", replace(repair(NORMAL.account_no), channel="wechat", owner="agent:lisi"), deps=deps)
@@ -63,32 +61,28 @@ async def test_repeat_call_within_window_attaches_and_urges_instead_of_a_new_ord
     assert (repeat.contact_count, repeat.channel) == (2, "wechat") and urge.ticket_id == first.ticket.ticket_id
 
 
-async def test_contact_after_the_window_opens_a_new_order(memory_intake: Intake, clock) -> None:
-    deps = memory_intake.deps
+async def test_contact_after_the_window_opens_a_new_order(deps: Deps, clock) -> None:
     first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     clock.now += timedelta(hours=25)
     later = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     assert later.created and later.ticket.ticket_id != first.ticket.ticket_id
 
 
-async def test_another_business_type_is_not_a_repeat(memory_intake: Intake) -> None:
-    deps = memory_intake.deps
+async def test_another_business_type_is_not_a_repeat(deps: Deps) -> None:
     await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     complaint = Contact(channel="hotline", business_type="complaint", sub_type="outage", summary="停电太频繁", owner="agent:a",
                         account_no=NORMAL.account_no, contact_phone="13805310001")
     assert (await accept_contact("370102", complaint, deps=deps)).created
 
 
-async def test_retry_with_the_same_idempotency_key_returns_the_same_order(memory_intake: Intake) -> None:
-    deps = memory_intake.deps
+async def test_retry_with_the_same_idempotency_key_returns_the_same_order(deps: Deps) -> None:
     first = await accept_contact("370102", repair(NORMAL.account_no, idempotency_key="k-1"), deps=deps)
     retry = await accept_contact("370102", repair(NORMAL.account_no, idempotency_key="k-1"), deps=deps)
     assert retry.replayed and retry.ticket.ticket_id == first.ticket.ticket_id
     assert len(deps.tickets.tickets) == 1 and len(deps.tickets.events_of("ticket.created.v1")) == 1
 
 
-async def test_a_retried_repeat_contact_is_attached_once(memory_intake: Intake, clock) -> None:
-    deps = memory_intake.deps
+async def test_a_retried_repeat_contact_is_attached_once(deps: Deps, clock) -> None:
     first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     clock.now += timedelta(minutes=30)
     again = await accept_contact("370102", repair(NORMAL.account_no, idempotency_key="cti-7"), deps=deps)
@@ -98,19 +92,19 @@ async def test_a_retried_repeat_contact_is_attached_once(memory_intake: Intake, 
     assert len(deps.tickets.events_of("ticket.repeat_contact_attached.v1")) == 1
 
 
-async def test_consultation_answered_from_the_knowledge_base_closes_at_first_contact(memory_intake: Intake) -> None:
+async def test_consultation_answered_from_the_knowledge_base_closes_at_first_contact(deps: Deps) -> None:
     ask = Contact(channel="hotline", business_type="consultation", summary="阶梯电价怎么算", owner="agent:a",
                   kb_article_id="KB-1", resolved_at_first_contact=True)
-    result = await accept_contact("370102", ask, deps=memory_intake.deps)
+    result = await accept_contact("370102", ask, deps=deps)
     assert result.ticket.state == "closed"
-    closed = memory_intake.deps.tickets.events_of("ticket.closed.v1")[0].data
-    assert closed.first_contact_resolved and memory_intake.deps.tickets.events_of("ticket.created.v1")[0].data.kb_article_id == "KB-1"
+    closed = deps.tickets.events_of("ticket.closed.v1")[0].data
+    assert closed.first_contact_resolved and deps.tickets.events_of("ticket.created.v1")[0].data.kb_article_id == "KB-1"
 
 
-async def test_unknown_account_and_missing_fields_are_refused_per_field(memory_intake: Intake) -> None:
+async def test_unknown_account_and_missing_fields_are_refused_per_field(deps: Deps) -> None:
     with pytest.raises(IntakeRefused) as unknown:
-        await accept_contact("370102", repair("3701029999"), deps=memory_intake.deps)
+        await accept_contact("370102", repair("3701029999"), deps=deps)
     assert [p.loc for p in unknown.value.problems] == ["body.account_no"]
     with pytest.raises(IntakeRefused) as missing:
-        await accept_contact("370102", Contact(channel="sms", business_type="service_request", summary="x", owner="system:sms"), deps=memory_intake.deps)
+        await accept_contact("370102", Contact(channel="sms", business_type="service_request", summary="x", owner="system:sms"), deps=deps)
     assert {p.loc for p in missing.value.problems} == {"body.sub_type", "body.account_no"}

@@ -1,4 +1,4 @@
-"""The one place that wires the Return visit and survey service: runtime, HTTP routes and Kafka subscribers."""
+"""The Return visit and survey service: runtime, HTTP routes and Kafka subscribers around `bootstrap()`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from fastapi import FastAPI
 from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
-from survey.adapters.mongo import MongoRules, MongoVisits
-from survey.deps import SurveyDeps, default_table
+from survey.bootstrap import bootstrap
+from survey.deps import Deps, default_table
 from survey.entrypoints import consumers, http, rules_http
-from survey.metrics import SurveyMetrics
 from survey.permissions import PERMISSIONS
-from survey.ports import RuleStore, VisitRepo
 from survey.service import refresh_ratio
 from survey.settings import Settings
 
@@ -30,25 +28,17 @@ def create_app(
     runtime: Runtime | None = None,
     *,
     start_dependencies: bool = True,
-    visits: VisitRepo | None = None,
-    rules: RuleStore | None = None,
+    deps: Deps | None = None,
     group_prefix: str = "survey",
 ) -> FastAPI:
+    """`deps` lets unit tests pass `fake_bootstrap()`'s fakes; otherwise `bootstrap` wires MongoDB."""
     runtime = runtime or Runtime.build(settings)
-    mongo_visits, mongo_rules = MongoVisits(runtime.dbs), MongoRules(runtime.dbs)
-    deps = SurveyDeps(
-        hosted=list(settings.hosted_tenants), visits=visits or mongo_visits, rules=rules or mongo_rules,
-        publish=runtime.publisher.publish, metrics=SurveyMetrics(runtime.metrics.registry, settings.service_name),
-    )
+    deps = deps or bootstrap(settings, runtime)
 
     async def prepare(rt: Runtime) -> None:
-        for tenant in rt.settings.hosted_tenants:
-            if visits is None:
-                await mongo_visits.ensure_indexes(tenant)
-            if rules is None:
-                await mongo_rules.ensure_indexes(tenant)
+        for tenant in deps.hosted:
             await deps.rules.ensure_default(default_table(tenant))
-            await refresh_ratio(tenant, repo=deps.visits, metrics=deps.metrics)
+            await refresh_ratio(tenant, deps=deps)
 
     runtime.startup_hooks.append(prepare)
     consumers.register(runtime, deps, group_prefix=group_prefix)

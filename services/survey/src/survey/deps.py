@@ -1,4 +1,4 @@
-"""What the entrypoints share (依赖): repositories, publisher, metrics, clock, calendar and the default rule table."""
+"""What the use cases and entrypoints share (依赖): the unit of work, read-only ports, metrics, clock and calendar."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from survey.domain.calendar import is_workday
 from survey.domain.model import RuleTable, parse_rows
-from survey.ports import Clock, Publish, RuleStore, SurveyMetricsPort, VisitRepo
+from survey.ports import Clock, RuleStore, SurveyMetricsPort, VisitReader, VisitUnitOfWork
 
 
 def default_table(tenant: str) -> RuleTable:
@@ -29,11 +29,13 @@ def utc_now() -> datetime:
 
 
 @dataclass
-class SurveyDeps:
+class Deps:
+    """Built by `survey.bootstrap`: MongoDB adapters (`bootstrap`) or in-memory fakes (`fake_bootstrap`)."""
+
     hosted: list[str]
-    visits: VisitRepo
+    uow: Callable[[str], VisitUnitOfWork]  # a tenant's unit of work: visits written together with their events
+    visits: VisitReader
     rules: RuleStore
-    publish: Publish
     metrics: SurveyMetricsPort
     clock: Clock = utc_now
     is_workday: Callable[[date], bool] = is_workday

@@ -1,96 +1,103 @@
-"""Use cases: schedule a return visit when an order closes (安排回访), record its result (登记回访结果)."""
+"""Use cases: schedule a return visit when an order closes (安排回访), record its result (登记回访结果).
+
+Each opens a unit of work, lets the domain decide, records the event of its decision and commits:
+the visit and its event are stored in one write, and the process's outbox relay publishes the event.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any
+from datetime import datetime
 
-from hotline_contracts import Envelope, make_event
 from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1
-from servicekit import correlation
 from servicekit.errors import AppError, conflict, not_found
+from survey.commands import RecordResult, ScheduleVisit
+from survey.deps import Deps
 from survey.domain.model import ReturnVisit, due_time, satisfaction_ratio, visit_id_for
-from survey.ports import Clock, Publish, RuleStore, SurveyMetricsPort, VisitRepo
-
-SOURCE = "/hotline/survey"
+from survey.ports import AlreadyCompleted, VisitExists
 
 
 @dataclass(frozen=True)
-class VisitResult:
-    """回访结果登记: what the agent heard from the customer."""
+class Scheduled:
+    """What a closure became: a new visit, the visit an earlier delivery made (`replayed`), or none (rule skips it)."""
 
-    result: str
-    method: str = "phone"
-    attempts: int = 1
-    comment: str | None = None
+    visit: ReturnVisit | None
+    replayed: bool = False
 
 
-async def schedule_visit(
-    envelope: Envelope[Any], *, repo: VisitRepo, rules: RuleStore, publish: Publish, is_workday: Callable[[date], bool]
-) -> ReturnVisit | None:
-    """ticket.closed → a visit due per the tenant's rule for the order's business type (None when the rule skips it)."""
-    tenant, closed = envelope.tenant, envelope.data
-    existing = await repo.by_source_event(tenant, envelope.id)
-    if existing is None:
-        table = await rules.active(tenant, closed.at)
+async def schedule_visit(tenant: str, cmd: ScheduleVisit, *, deps: Deps) -> Scheduled:
+    """ticket.closed → a visit due per the tenant's rule for the order's business type."""
+    async with deps.uow(tenant) as uow:
+        earlier = await uow.visits.by_source_event(cmd.source_event_id)
+        if earlier is not None:
+            # A redelivery: the visit's event was stored with it, and the outbox publishes it (again after a crash).
+            return Scheduled(earlier, replayed=True)
+        table = await deps.rules.active(tenant, cmd.closed_at)
         if table is None:
             raise AppError("回访规则未配置", "no return-visit rule table", code="no_rule_table", status=422)
-        rule = table.rule_for(str(closed.business_type))
+        rule = table.rule_for(cmd.business_type)
         if rule is None or rule.skip:
-            return None
-        earlier = await repo.count_for_ticket(tenant, closed.ticket_id)
-        existing = ReturnVisit(
-            tenant=tenant, visit_id=visit_id_for(closed.ticket_id, earlier), ticket_id=closed.ticket_id,
-            business_type=str(closed.business_type), responsible_unit=closed.responsible_unit, closed_at=closed.at,
-            due_at=due_time(rule, closed.at, is_workday), source_event_id=envelope.id,
-            correlation_id=envelope.correlation_id,
+            return Scheduled(None)
+        visit = ReturnVisit(
+            tenant=tenant, visit_id=visit_id_for(cmd.ticket_id, await uow.visits.count_for_ticket(cmd.ticket_id)),
+            ticket_id=cmd.ticket_id, business_type=cmd.business_type, responsible_unit=cmd.responsible_unit,
+            closed_at=cmd.closed_at, due_at=due_time(rule, cmd.closed_at, deps.is_workday), source_event_id=cmd.source_event_id,
+            correlation_id=cmd.correlation_id,
         )
-        await repo.add(tenant, existing)
-    # Published again on a redelivery: the first attempt may have stored the visit and then failed to publish.
-    await publish(_scheduled_event(existing, envelope.time if envelope.time else closed.at))
-    return existing
+        uow.add(visit)
+        uow.record(_scheduled(visit, deps.clock()), subject=visit.ticket_id, correlation_id=cmd.correlation_id)
+        try:
+            await uow.commit()
+        except VisitExists:
+            stored = await uow.visits.by_source_event(cmd.source_event_id)
+            if stored is None:
+                raise  # another closure of the order took the id at the same moment: a redelivery counts again
+            return Scheduled(stored, replayed=True)
+    return Scheduled(visit)
 
 
-def _scheduled_event(visit: ReturnVisit, at: Any) -> Envelope[Any]:
-    data = ReturnVisitScheduledV1(
+def _scheduled(visit: ReturnVisit, at: datetime) -> ReturnVisitScheduledV1:
+    return ReturnVisitScheduledV1(
         visit_id=visit.visit_id, ticket_id=visit.ticket_id, business_type=visit.business_type,
         responsible_unit=visit.responsible_unit, method=visit.method, due_at=visit.due_at, at=at,
     )
-    return make_event(data, tenant=visit.tenant, source=SOURCE, subject=visit.ticket_id,
-                      correlation_id=visit.correlation_id or correlation.ensure())
 
 
-async def record_result(
-    tenant: str, visit_id: str, cmd: VisitResult, *, by: str, repo: VisitRepo, publish: Publish,
-    metrics: SurveyMetricsPort, clock: Clock,
-) -> ReturnVisit:
+async def record_result(tenant: str, cmd: RecordResult, *, deps: Deps) -> ReturnVisit:
     """Store the answer once; unsatisfied asks for the order to be reopened (不满意重启)."""
-    visit = await repo.get(tenant, visit_id)
-    if visit is None:
-        raise not_found("回访任务", "return visit")
-    done = replace(
-        visit, state="completed", result=cmd.result, method=cmd.method, attempts=cmd.attempts, comment=cmd.comment,
-        by=by, completed_at=clock(), reopen_requested=cmd.result == "unsatisfied",
-    )
-    if visit.state != "scheduled" or not await repo.complete(tenant, done):
-        raise conflict("该回访已登记结果", "this return visit already has a result", code="already_completed")
-    metrics.visit_completed(tenant, cmd.result)
-    metrics.satisfaction(tenant, satisfaction_ratio(await repo.result_counts(tenant)))
-    await publish(_completed_event(done))
+    async with deps.uow(tenant) as uow:
+        visit = await uow.visits.get(cmd.visit_id)
+        if visit is None:
+            raise not_found("回访任务", "return visit")
+        if visit.state != "scheduled":
+            raise _already_completed()
+        done = replace(
+            visit, state="completed", result=cmd.result, method=cmd.method, attempts=cmd.attempts, comment=cmd.comment,
+            by=cmd.by, completed_at=deps.clock(), reopen_requested=cmd.result == "unsatisfied",
+        )
+        uow.complete(done)
+        uow.record(_completed(done), subject=done.ticket_id)
+        try:
+            await uow.commit()
+        except AlreadyCompleted:
+            raise _already_completed() from None
+    deps.metrics.visit_completed(tenant, cmd.result)
+    await refresh_ratio(tenant, deps=deps)
     return done
 
 
-def _completed_event(visit: ReturnVisit) -> Envelope[Any]:
-    data = ReturnVisitCompletedV1(
+def _already_completed() -> AppError:
+    return conflict("该回访已登记结果", "this return visit already has a result", code="already_completed")
+
+
+def _completed(visit: ReturnVisit) -> ReturnVisitCompletedV1:
+    return ReturnVisitCompletedV1(
         visit_id=visit.visit_id, ticket_id=visit.ticket_id, business_type=visit.business_type,
         responsible_unit=visit.responsible_unit, result=visit.result, method=visit.method, attempts=visit.attempts,
         comment=visit.comment, by=visit.by, at=visit.completed_at, reopen_requested=visit.reopen_requested,
     )
-    return make_event(data, tenant=visit.tenant, source=SOURCE, subject=visit.ticket_id, correlation_id=correlation.ensure())
 
 
-async def refresh_ratio(tenant: str, *, repo: VisitRepo, metrics: SurveyMetricsPort) -> None:
-    """At start-up: the gauge reflects what is stored, not only what this process recorded."""
-    metrics.satisfaction(tenant, satisfaction_ratio(await repo.result_counts(tenant)))
+async def refresh_ratio(tenant: str, *, deps: Deps) -> None:
+    """The satisfaction gauge from what is stored (at start-up, and after each result)."""
+    deps.metrics.satisfaction(tenant, satisfaction_ratio(await deps.visits.result_counts(tenant)))

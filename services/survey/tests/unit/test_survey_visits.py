@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 import httpx
@@ -9,16 +10,21 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 
 from hotline_contracts import make_event
+from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1
 from hotline_contracts.events.ticket import TicketClosedV1
 from servicekit.audit import AuditLog
-from servicekit.kafka import EventConsumer
+from servicekit.errors import AppError
 from servicekit.runtime import Runtime
-from survey.adapters.memory import MemoryRules, MemoryVisits, RecordingMetrics
+from servicekit.uow import MemoryOutbox
+from survey.adapters.memory import RecordingMetrics
 from survey.app import create_app
+from survey.bootstrap import fake_bootstrap
+from survey.commands import RecordResult, ScheduleVisit
 from survey.deps import default_table
-from survey.domain.calendar import is_workday
 from survey.domain.model import RuleError, parse_rows, satisfaction_ratio
-from survey.service import VisitResult, record_result, schedule_visit
+from survey.metrics import SurveyMetrics
+from survey.ports import AlreadyCompleted
+from survey.service import record_result, schedule_visit
 from survey.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -35,19 +41,24 @@ def closed(ticket: str = "370102-20261127-000001", business_type: str = "fault_r
 
 
 class Harness:
-    def __init__(self) -> None:
-        self.visits, self.rules, self.metrics, self.published = MemoryVisits(), MemoryRules(), RecordingMetrics(), []
+    """The use cases on `fake_bootstrap`'s fakes; committed events land in `outbox`."""
 
-    async def publish(self, envelope) -> None:
-        self.published.append(envelope)
+    def __init__(self) -> None:
+        self.outbox, self.metrics = MemoryOutbox(), RecordingMetrics()
+        self.deps = fake_bootstrap(outbox=self.outbox, metrics=self.metrics, clock=lambda: datetime.fromisoformat(FRIDAY_EVENING))
+
+    @property
+    def published(self):
+        return self.outbox.published
 
     async def schedule(self, envelope):
-        await self.rules.ensure_default(default_table(envelope.tenant))
-        return await schedule_visit(envelope, repo=self.visits, rules=self.rules, publish=self.publish, is_workday=is_workday)
+        closed = envelope.data
+        cmd = ScheduleVisit(ticket_id=closed.ticket_id, business_type=str(closed.business_type), responsible_unit=closed.responsible_unit,
+                            closed_at=closed.at, source_event_id=envelope.id, correlation_id=envelope.correlation_id)
+        return (await schedule_visit(envelope.tenant, cmd, deps=self.deps)).visit
 
     async def answer(self, visit_id: str, result: str, tenant: str = "370102"):
-        return await record_result(tenant, visit_id, VisitResult(result), by="agent:u-1", repo=self.visits,
-                                   publish=self.publish, metrics=self.metrics, clock=lambda: datetime.fromisoformat(FRIDAY_EVENING))
+        return await record_result(tenant, RecordResult(visit_id, result, by="agent:u-1"), deps=self.deps)
 
 
 async def test_a_repair_is_visited_24_hours_after_close_and_a_complaint_one_working_day_later():
@@ -58,6 +69,7 @@ async def test_a_repair_is_visited_24_hours_after_close_and_a_complaint_one_work
     assert complaint.due_at == datetime.fromisoformat("2026-11-30T18:00:00+08:00")  # Saturday, Sunday skipped
     assert [e.type for e in h.published] == ["cn.95598.return_visit.scheduled.v1"] * 2
     assert h.published[1].data.due_at == complaint.due_at and h.published[1].data.visit_id == "RV-370102-20261127-000002"
+    assert (h.published[1].subject, h.published[1].source) == ("370102-20261127-000002", "/hotline/survey")
 
 
 async def test_national_holidays_are_not_working_days():
@@ -68,20 +80,27 @@ async def test_national_holidays_are_not_working_days():
 
 async def test_the_rule_table_is_data_a_new_version_changes_the_due_time():
     h = Harness()
-    await h.rules.ensure_default(default_table("370102"))
-    await h.rules.save(default_table("370102").__class__(
+    await h.deps.rules.save(default_table("370102").__class__(
         "370102", datetime.fromisoformat("2026-11-01T00:00:00+08:00"), None, 0,
         parse_rows([{"business_type": "*", "delay_hours": 2}])))
     visit = await h.schedule(closed())
     assert visit.due_at == datetime.fromisoformat("2026-11-27T20:00:00+08:00")
 
 
-async def test_praise_gets_no_visit_and_a_redelivered_closure_publishes_the_same_visit():
+async def test_praise_gets_no_visit_and_a_redelivered_closure_is_not_scheduled_or_announced_again():
     h = Harness()
     assert await h.schedule(closed(business_type="praise")) is None
     event = closed("370102-20261127-000003")
     first, again = await h.schedule(event), await h.schedule(event)
-    assert first.visit_id == again.visit_id and len(h.visits.rows) == 1
+    assert first.visit_id == again.visit_id and len(h.deps.visits.rows) == 1
+    assert len(h.published) == 1  # stored with the visit once; the outbox relay publishes it, again after a crash
+
+
+async def test_a_reclosed_order_gets_a_second_visit():
+    h = Harness()
+    first = await h.schedule(closed("370102-20261127-000004"))
+    second = await h.schedule(closed("370102-20261127-000004", at="2026-11-28T09:00:00+08:00"))
+    assert (first.visit_id, second.visit_id) == ("RV-370102-20261127-000004", "RV-370102-20261127-000004-2")
 
 
 async def test_unsatisfied_asks_for_a_reopen_and_the_ratio_counts_only_answers():
@@ -92,10 +111,36 @@ async def test_unsatisfied_asks_for_a_reopen_and_the_ratio_counts_only_answers()
     assert done.reopen_requested is False
     unhappy = h.published[-2]
     assert unhappy.data.result == "unsatisfied" and unhappy.data.reopen_requested is True
+    assert unhappy.data.at == datetime.fromisoformat(FRIDAY_EVENING) and unhappy.data.by == "agent:u-1"
     assert h.metrics.ratios["370102"] == pytest.approx(2 / 3)
-    with pytest.raises(Exception) as second:
+    with pytest.raises(AppError) as second:
         await h.answer(ids[0], "unsatisfied")
-    assert getattr(second.value, "status", None) == 409
+    assert second.value.status == 409
+    assert len(h.outbox.of_type(ReturnVisitCompletedV1)) == 4  # the refused second answer announced nothing
+
+
+async def test_a_result_that_loses_to_a_concurrent_one_is_refused_and_announces_nothing():
+    h = Harness()
+    visit = await h.schedule(closed())
+    async with h.deps.uow("370102") as uow:  # another agent's answer, read before and stored after this one
+        theirs = await uow.visits.get(visit.visit_id)
+        await h.answer(visit.visit_id, "satisfied")
+        uow.complete(dataclasses.replace(theirs, state="completed", result="unsatisfied"))
+        uow.record(ReturnVisitCompletedV1(
+            visit_id=theirs.visit_id, ticket_id=theirs.ticket_id, business_type=theirs.business_type,
+            responsible_unit=theirs.responsible_unit, result="unsatisfied", method="phone", attempts=1, by="agent:u-2",
+            at=datetime.fromisoformat(FRIDAY_EVENING)), subject=theirs.ticket_id)
+        with pytest.raises(AlreadyCompleted):
+            await uow.commit()
+    assert [e.result for e in h.outbox.of_type(ReturnVisitCompletedV1)] == ["satisfied"]
+    assert h.deps.visits.rows[("370102", visit.visit_id)].result == "satisfied"
+
+
+async def test_an_unknown_visit_is_404_and_a_refusal_stores_nothing():
+    h = Harness()
+    with pytest.raises(AppError) as missing:
+        await h.answer("RV-nope", "satisfied")
+    assert missing.value.status == 404 and h.published == []
 
 
 def test_rule_rows_are_validated():
@@ -103,21 +148,6 @@ def test_rule_rows_are_validated():
         parse_rows([{"business_type": "complaint", "delay_hours": 24, "working_days": 1}, {"business_type": "complaint", "delay_hours": -1}])
     assert {p[0] for p in bad.value.problems} == {"rows.0", "rows.1.business_type", "rows.1.delay_hours"}
     assert satisfaction_ratio({"unreachable": 3}) is None
-
-
-class FakeProcessed:
-    """The consumer's processed-event ids, in memory."""
-
-    def __init__(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
-
-    async def claim(self, tenant: str, event_id: str) -> bool:
-        fresh = (tenant, event_id) not in self.seen
-        self.seen.add((tenant, event_id))
-        return fresh
-
-    async def release(self, tenant: str, event_id: str) -> None:
-        self.seen.discard((tenant, event_id))
 
 
 class FakeAuditDbs:
@@ -138,31 +168,22 @@ class FakeAuditDbs:
 async def client(issuer_key):
     settings = Settings(hosted_tenants=HOSTED, auth_jwks_path=str(issuer_key.parent / "jwks.json"))
     runtime = Runtime.build(settings)
-    processed = FakeProcessed()
-    runtime.consumer = lambda *a, **k: EventConsumer(  # type: ignore[method-assign]
-        settings=settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters, processed=processed
-    )
     audit_dbs = FakeAuditDbs()
     runtime.audit = AuditLog(audit_dbs, "survey")  # type: ignore[arg-type]
-    visits, rules = MemoryVisits(), MemoryRules()
-    app = create_app(settings, runtime, start_dependencies=False, visits=visits, rules=rules)
+    outbox = MemoryOutbox()
+    deps = fake_bootstrap(HOSTED, outbox=outbox, metrics=SurveyMetrics(runtime.metrics.registry, settings.service_name))
+    app = create_app(settings, runtime, start_dependencies=False, deps=deps)
     runtime.hooks_done = True
-    for tenant in HOSTED:
-        await rules.ensure_default(default_table(tenant))
-    published: list[dict] = []
-
-    @runtime.broker.subscriber("return_visit.completed.v1")
-    async def seen(body: dict) -> None:
-        published.append(body)
 
     async with TestKafkaBroker(runtime.broker) as broker:
-
-        await broker.publish(closed().model_dump_json().encode(), topic="ticket.closed.v1")
+        first = closed().model_dump_json().encode()
+        await broker.publish(first, topic="ticket.closed.v1")
+        await broker.publish(first, topic="ticket.closed.v1")  # redelivered: the same visit, counted as a duplicate
         await broker.publish(closed("370124-20261127-000001", "complaint", tenant="370124").model_dump_json().encode(),
                              topic="ticket.closed.v1")
         await broker.publish(b'{"not": "an event"}', topic="ticket.closed.v1")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://survey") as c:
-            c.app, c.published, c.audit = app, published, audit_dbs.entries  # type: ignore[attr-defined]
+            c.app, c.outbox, c.audit = app, outbox, audit_dbs.entries  # type: ignore[attr-defined]
             yield c
 
 
@@ -174,7 +195,8 @@ async def test_an_agent_lists_due_visits_of_the_province_and_records_a_result(cl
                           json={"result": "unsatisfied", "comment": "客户说还没修好，电话13812345678"})
     assert r.status_code == 200 and r.json()["reopen_requested"] is True
     assert r.json()["comment"] == "客户说还没修好，电话138****5678"
-    assert [e["data"]["reopen_requested"] for e in client.published] == [True]
+    assert [e.reopen_requested for e in client.outbox.of_type(ReturnVisitCompletedV1)] == [True]
+    assert len(client.outbox.of_type(ReturnVisitScheduledV1)) == 2  # one per closure, the redelivery announced nothing
     await client.app.state.runtime.audit.drain()
     assert [(e["action"], e["result"]) for e in client.audit] == [("survey.record", "ok")]
     left = (await client.get("/api/v1/return-visits", params={"state": "due"}, headers=agent)).json()["items"]
@@ -183,6 +205,7 @@ async def test_an_agent_lists_due_visits_of_the_province_and_records_a_result(cl
     assert 'hotline_return_visits_total{result="unsatisfied",service="survey",tenant="370102"} 1.0' in metrics
     assert 'hotline_satisfaction_ratio{service="survey",tenant="370102"} 0.0' in metrics
     assert 'hotline_dead_letters_total{reason="validation_failed",service="survey",topic="ticket.closed.v1"} 1.0' in metrics
+    assert 'hotline_events_consumed_total{result="duplicate",service="survey",topic="ticket.closed.v1"} 1.0' in metrics
 
 
 async def test_scope_roles_and_bad_results_are_refused(client, bearer):

@@ -1,10 +1,21 @@
-"""In-memory aggregates for unit tests (same behaviour as the Mongo adapter)."""
+"""In-memory aggregates and org tree for unit tests (same behaviour as the Mongo adapters); `fake_bootstrap` wires them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from analytics.domain.aggregates import Increment
+from servicekit.tenancy import OrgTree
+
+
+class FixedTree:
+    """An org tree that never changes (unit tests set `tree`)."""
+
+    def __init__(self, tree: OrgTree) -> None:
+        self.tree = tree
+
+    async def current(self) -> OrgTree:
+        return self.tree
 
 
 class MemoryAggregates:

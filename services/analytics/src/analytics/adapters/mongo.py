@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
 from analytics.domain.aggregates import Increment
 from servicekit.mongo import TenantDatabases
+from servicekit.tenancy import OrgTree
 
 DAILY = "daily_aggregates"
 FACTS = "ticket_facts"
@@ -52,6 +55,34 @@ class MongoAggregates:
         filt = {"tenant": tenant, "day": _days(start, end), "accepted_at": {"$exists": True}}
         cursor = self.dbs.for_tenant(tenant)[FACTS].find(filt, {"_id": 0}).sort("accepted_at", 1).limit(limit)
         return [doc async for doc in cursor]
+
+
+TREE_TTL_SECONDS = 300.0  # the tree changes when companies are added: re-read it now and then
+IMPLIED_TREE_TTL_SECONDS = 10.0  # no stored tree yet (seeding still running): look again soon
+
+
+class StoredTree:
+    """The platform's org tree (`{prefix}_platform.org_units`): read at start-up, re-read when stale."""
+
+    def __init__(self, load: Callable[[], Awaitable[OrgTree]], implied: OrgTree) -> None:
+        self.load = load
+        self.tree = implied  # what the hosted codes imply, until the stored tree is read
+        self._loaded_at = -1e9
+
+    async def load_now(self) -> None:
+        """At start-up: a broken tree raises (the service stays unready) instead of being ignored."""
+        self.tree = await self.load()
+        self._loaded_at = time.monotonic()
+
+    async def current(self) -> OrgTree:
+        """Reload the stored tree when stale; on failure keep the tree already held."""
+        ttl = TREE_TTL_SECONDS if self.tree.stored else IMPLIED_TREE_TTL_SECONDS
+        if time.monotonic() - self._loaded_at >= ttl:
+            try:
+                await self.load_now()
+            except Exception:  # noqa: BLE001 - a report still answers from the tree it has
+                self._loaded_at = time.monotonic() - ttl + min(ttl, 5.0)
+        return self.tree
 
 
 def _days(start: str, end: str) -> dict[str, str]:

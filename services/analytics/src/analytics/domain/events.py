@@ -1,53 +1,62 @@
-"""What each ticket lifecycle event adds to the daily aggregates (事件 → 统计增量)."""
+"""What each step of an order's life adds to the daily aggregates (事件 → 统计增量)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from analytics.domain.aggregates import Increment, local_day
-from hotline_contracts.events.ticket import (
-    TicketClosedV1,
-    TicketCreatedV1,
-    TicketLinkedToOutageV1,
-    TicketReopenedV1,
-    TicketRepeatContactV1,
-)
 
 
-def increment_for(data: Any, business_type: str) -> Increment:
-    """The counters `data` adds; `business_type` comes from the order when the event lacks it."""
-    if isinstance(data, TicketCreatedV1):
-        return Increment(local_day(data.accepted_at), data.business_type.value, {"created": 1}, data.channel.value)
-    if isinstance(data, TicketClosedV1):
-        counts = {
-            "closed": 1,
-            "closed_within_limit": int(data.within_time_limit),
-            "first_contact_resolved": int(data.first_contact_resolved),
-        }
-        return Increment(local_day(data.at), data.business_type.value, counts)
-    if isinstance(data, TicketReopenedV1):
-        return Increment(local_day(data.at), business_type, {"reopened": 1})
-    if isinstance(data, TicketRepeatContactV1):
-        return Increment(local_day(data.at), business_type, {"repeat_contacts": 1})
-    if isinstance(data, TicketLinkedToOutageV1):
-        return Increment(local_day(data.at), business_type, {"linked_to_outage": 1})
-    raise TypeError(f"not a ticket lifecycle event analytics counts: {type(data).__name__}")
+class LifecycleStep(Protocol):
+    """One step of an order's life as analytics counts it (the CountFact command)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def ticket_id(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def business_type(self) -> str | None: ...
+    @property
+    def channel(self) -> str | None: ...
+    @property
+    def account_no(self) -> str | None: ...
+    @property
+    def responsible_unit(self) -> str | None: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def resolution(self) -> str | None: ...
+    @property
+    def within_time_limit(self) -> bool | None: ...
+    @property
+    def first_contact_resolved(self) -> bool | None: ...
+
+COUNTER_OF_KIND = {
+    "created": "created", "closed": "closed", "reopened": "reopened", "repeat_contact": "repeat_contacts",
+    "linked_to_outage": "linked_to_outage",
+}
 
 
-def fact_for(data: Any) -> dict[str, Any] | None:
-    """The per-order fields an export lists (created) or updates (closed); None for other events."""
-    if isinstance(data, TicketCreatedV1):
+def increment_for(fact: LifecycleStep, business_type: str) -> Increment:
+    """The counters `fact` adds; `business_type` is the fact's own, else the order's."""
+    if fact.kind not in COUNTER_OF_KIND:
+        raise ValueError(f"not a ticket lifecycle step analytics counts: {fact.kind}")
+    counts = {COUNTER_OF_KIND[fact.kind]: 1}
+    if fact.kind == "closed":
+        counts.update(closed_within_limit=int(bool(fact.within_time_limit)), first_contact_resolved=int(bool(fact.first_contact_resolved)))
+    return Increment(local_day(fact.at), business_type, counts, fact.channel if fact.kind == "created" else None)
+
+
+def fact_for(fact: LifecycleStep) -> dict[str, Any] | None:
+    """The per-order fields an export lists (created) or updates (closed); None for other steps."""
+    if fact.kind == "created":
         return {
-            "ticket_id": data.ticket_id,
-            "business_type": data.business_type.value,
-            "channel": data.channel.value,
-            "day": local_day(data.accepted_at),
-            "accepted_at": data.accepted_at,
-            "account_no": data.account_no,
-            "responsible_unit": data.responsible_unit,
-            "summary": data.summary,
+            "ticket_id": fact.ticket_id, "business_type": fact.business_type, "channel": fact.channel, "day": local_day(fact.at),
+            "accepted_at": fact.at, "account_no": fact.account_no, "responsible_unit": fact.responsible_unit, "summary": fact.summary,
         }
-    if isinstance(data, TicketClosedV1):
-        return {"ticket_id": data.ticket_id, "closed_at": data.at, "resolution": data.resolution.value,
-                "within_time_limit": data.within_time_limit}
+    if fact.kind == "closed":
+        return {"ticket_id": fact.ticket_id, "closed_at": fact.at, "resolution": fact.resolution, "within_time_limit": fact.within_time_limit}
     return None

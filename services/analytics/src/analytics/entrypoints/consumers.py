@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.ports import AggregateStore
-from analytics.service import record_event
+from analytics.commands import CountFact
+from analytics.deps import Deps
+from analytics.service import count_fact
 from hotline_contracts import Envelope
+from hotline_contracts.events.ticket import (
+    TicketClosedV1,
+    TicketCreatedV1,
+    TicketLinkedToOutageV1,
+    TicketReopenedV1,
+    TicketRepeatContactV1,
+)
 from hotline_contracts.registry import spec_for_topic
 from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
@@ -24,11 +32,28 @@ TOPICS = (
 PUBLISHES: tuple[str, ...] = ()
 
 
-def register(runtime: Runtime, store: AggregateStore, *, group_prefix: str = "analytics") -> None:
+def fact_of(data: Any) -> CountFact:
+    """The command for one ticket lifecycle event: what it says about the order, in analytics' terms."""
+    if isinstance(data, TicketCreatedV1):
+        return CountFact("created", data.ticket_id, data.accepted_at, business_type=str(data.business_type), channel=str(data.channel),
+                         account_no=data.account_no, responsible_unit=data.responsible_unit, summary=data.summary)
+    if isinstance(data, TicketClosedV1):
+        return CountFact("closed", data.ticket_id, data.at, business_type=str(data.business_type), resolution=str(data.resolution),
+                         within_time_limit=data.within_time_limit, first_contact_resolved=data.first_contact_resolved)
+    if isinstance(data, TicketReopenedV1):
+        return CountFact("reopened", data.ticket_id, data.at)
+    if isinstance(data, TicketRepeatContactV1):
+        return CountFact("repeat_contact", data.ticket_id, data.at)
+    if isinstance(data, TicketLinkedToOutageV1):
+        return CountFact("linked_to_outage", data.ticket_id, data.at)
+    raise TypeError(f"not a ticket lifecycle event analytics counts: {type(data).__name__}")
+
+
+def register(runtime: Runtime, deps: Deps, *, group_prefix: str = "analytics") -> None:
     """One consumer group per topic: tansu groups wedge more easily when members subscribe to different topics."""
 
     async def handle(envelope: Envelope[Any]) -> None:
-        await record_event(envelope.tenant, envelope.data, store=store)
+        await count_fact(envelope.tenant, fact_of(envelope.data), deps=deps)
 
     consumer = runtime.consumer("analytics")
     for topic in TOPICS:

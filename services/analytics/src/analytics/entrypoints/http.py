@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from analytics.deps import AnalyticsDeps
-from analytics.service import ReportQuery, export_csv, unit_summary
+from analytics.commands import ExportOrders, SummariseUnit
+from analytics.deps import Deps
+from analytics.service import export_csv, unit_summary
 from hotline_contracts.tenancy import TENANT_CODE_PATTERN
-from servicekit.audit import refusal_tenant
+from servicekit.audit import AuditLog, refusal_tenant
 from servicekit.auth import Principal, current_principal
 
 UNIT = Path(pattern=TENANT_CODE_PATTERN, examples=["3701"], description="单位代码; org-unit code")
@@ -52,15 +53,14 @@ class UnitSummary(BaseModel):
     }
 
 
-def router(deps: AnalyticsDeps) -> APIRouter:
+def router(deps: Deps, audit: AuditLog) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["统计报表 reports"])
 
     @api.get("/units/{code}/summary", summary="单位及下级统计 / a unit's aggregates over its subtree", response_model=UnitSummary)
     async def summary(
         code: str = UNIT, start: date = FROM, end: date = TO, principal: Principal = Depends(current_principal)
     ) -> dict[str, Any]:
-        q = ReportQuery(code, start, end)
-        return await unit_summary(principal, q, store=deps.store, scope=await deps.scope())
+        return await unit_summary(code, SummariseUnit(principal, start, end), deps=deps)
 
     @api.get(
         "/units/{code}/export.csv",
@@ -71,10 +71,9 @@ def router(deps: AnalyticsDeps) -> APIRouter:
     async def export(
         code: str = UNIT, start: date = FROM, end: date = TO, principal: Principal = Depends(current_principal)
     ) -> Response:
-        q = ReportQuery(code, start, end)
-        text, rows = await export_csv(principal, q, store=deps.store, scope=await deps.scope(), max_rows=deps.settings.export_max_rows)
-        tenant = refusal_tenant(deps.settings.hosted_tenants, code, principal.tenant)
-        await deps.audit.record(
+        text, rows = await export_csv(code, ExportOrders(principal, start, end), deps=deps)
+        tenant = refusal_tenant(deps.hosted, code, principal.tenant)
+        await audit.record(
             tenant, actor=principal, action="report.export", target=f"{code}:{start}..{end}", result="ok", detail={"rows": rows}
         )
         filename = f"tickets-{code}-{start}-{end}.csv"

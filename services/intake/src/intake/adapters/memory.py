@@ -14,6 +14,8 @@ from hotline_contracts import Envelope
 from intake.domain.knowledge import Article
 from intake.domain.model import ActiveOutage, Customer, Ticket
 from intake.ports import DuplicateIdempotencyKey, DuplicateOpenOrder
+from servicekit.auth import Principal
+from servicekit.uow import MemoryOutbox
 
 
 def default_rules() -> dict[str, Any]:
@@ -21,11 +23,23 @@ def default_rules() -> dict[str, Any]:
     return json.loads(resources.files("intake").joinpath("data/defaults.json").read_text(encoding="utf-8"))
 
 
-class MemoryTickets:
+class MemoryAudit:
+    """Audit sink for unit tests; production uses `BufferedAudit` (same document shape as servicekit's AuditLog)."""
+
     def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def record(self, tenant: str, *, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None = None) -> None:
+        self.records.append({"tenant": tenant, "actor": actor.subject if actor else None, "action": action, "target": target, "result": result})
+
+
+class MemoryTickets:
+    """Orders and repeat contacts; each write hands its events to a `MemoryOutbox`, as MongoDB and the relay would."""
+
+    def __init__(self, outbox: MemoryOutbox | None = None) -> None:
         self.tickets: dict[tuple[str, str], Ticket] = {}
         self.contacts: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        self.published: list[Envelope[Any]] = []
+        self.outbox = outbox if outbox is not None else MemoryOutbox()
         self.released: set[tuple[str, str]] = set()
         self.contact_keys: dict[tuple[str, str], str] = {}  # idempotency key of a repeat contact → its order
 
@@ -36,7 +50,7 @@ class MemoryTickets:
         if key and any(t.repeat_key() == key and (tenant, t.ticket_id) not in self.released for (tn, _), t in self.tickets.items() if tn == tenant):
             raise DuplicateOpenOrder
         self.tickets[(tenant, ticket.ticket_id)] = replace(ticket)
-        self.published.extend(events)
+        self.outbox.commit(events)
 
     async def get(self, tenant: str, ticket_id: str) -> Ticket | None:
         found = self.tickets.get((tenant, ticket_id))
@@ -63,10 +77,15 @@ class MemoryTickets:
         ticket = self.tickets[(tenant, ticket_id)]
         ticket.contact_count += 1
         self.contacts[(tenant, ticket_id)].append(contact)
-        self.published.extend(events)
+        self.outbox.commit(events)
         return ticket.contact_count
 
     async def release_open_key(self, tenant: str, ticket_id: str) -> None:
+        self.released.add((tenant, ticket_id))
+
+    async def close(self, tenant: str, ticket_id: str) -> None:
+        if (tenant, ticket_id) in self.tickets:
+            self.tickets[(tenant, ticket_id)].state = "closed"
         self.released.add((tenant, ticket_id))
 
     async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]:
@@ -74,8 +93,12 @@ class MemoryTickets:
         found = [t for t in found if (state is None or t.state == state) and (business_type is None or t.business_type == business_type)]
         return found[:limit]
 
+    @property
+    def published(self) -> list[Envelope[Any]]:
+        return self.outbox.published
+
     def events_of(self, topic: str) -> list[Envelope[Any]]:
-        return [e for e in self.published if e.data.topic() == topic]
+        return [e for e in self.outbox.published if e.data.topic() == topic]
 
 
 class MemoryCustomers:

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from intake.deps import Deps
 from intake.domain.model import Contact
 from intake.entrypoints.schemas import EmailIn, IvrCallIn, MailIn, OnlineIn, SmsIn, TicketOut
 from intake.entrypoints.submit import owner_of, submit
-from intake.wiring import Intake
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, invalid
 
@@ -30,12 +30,12 @@ def classify(rows: list[dict[str, Any]], text: str) -> tuple[str, str | None]:
     return fallback
 
 
-def channels_router(intake: Intake) -> APIRouter:
+def channels_router(deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/api/v1/channels", tags=["渠道接入 channels"])
-    rules = intake.deps.rules
+    rules = deps.rules
 
     async def rows(principal: Principal, name: str) -> list[dict[str, Any]]:
-        tenant = principal.tenant if principal.tenant in intake.hosted else intake.hosted[0]
+        tenant = principal.tenant if principal.tenant in deps.hosted else deps.hosted[0]
         return await rules.rows(tenant, name, datetime.now(UTC))
 
     @router.post("/ivr", status_code=201, response_model=TicketOut, summary="IVR/CTI 来电回调 / IVR call webhook")
@@ -48,14 +48,14 @@ def channels_router(intake: Intake) -> APIRouter:
         contact = Contact(channel="ivr", business_type=choice["business_type"], sub_type=choice.get("sub_type"), summary=summary,
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.caller_number,
                           idempotency_key=f"ivr:{body.call_id}")
-        return await submit(intake, principal, contact, unit=None)
+        return await submit(deps, principal, contact, unit=None)
 
     @router.post("/online", status_code=201, response_model=TicketOut, summary="网站/App/微信提交 / web, app or WeChat submission")
     async def online(body: OnlineIn, principal: Principal = Depends(current_principal)) -> Response:
         contact = Contact(channel=body.source, business_type=body.business_type.value, sub_type=body.sub_type, summary=body.description,
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone, address_text=body.address,
                           idempotency_key=f"{body.source}:{body.submission_id}")
-        return await submit(intake, principal, contact, unit=None)
+        return await submit(deps, principal, contact, unit=None)
 
     @router.post("/sms", status_code=201, response_model=TicketOut, summary="短信上行 / inbound SMS")
     async def sms(body: SmsIn, principal: Principal = Depends(current_principal)) -> Response:
@@ -64,7 +64,7 @@ def channels_router(intake: Intake) -> APIRouter:
         contact = Contact(channel="sms", business_type=business_type, sub_type=sub_type, summary=body.text, owner=owner_of(principal),
                           account_no=account.group(1) if account else None, contact_phone=body.from_number,
                           idempotency_key=f"sms:{body.message_id}")
-        return await submit(intake, principal, contact, unit=None)
+        return await submit(deps, principal, contact, unit=None)
 
     @router.post("/email", status_code=201, response_model=TicketOut, summary="电子邮件 / inbound e-mail")
     async def email(body: EmailIn, principal: Principal = Depends(current_principal)) -> Response:
@@ -72,13 +72,13 @@ def channels_router(intake: Intake) -> APIRouter:
         contact = Contact(channel="email", business_type=business_type, sub_type=sub_type, summary=f"{body.subject}\n{body.body}"[:2000],
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone,
                           idempotency_key=f"email:{body.message_id}", extra={"from_address": body.from_address})
-        return await submit(intake, principal, contact, unit=None)
+        return await submit(deps, principal, contact, unit=None)
 
     @router.post("/mail", status_code=201, response_model=TicketOut, summary="传真/信函 / fax or letter (scanned)")
     async def mail(body: MailIn, principal: Principal = Depends(current_principal)) -> Response:
         contact = Contact(channel=body.kind, business_type=body.business_type.value, sub_type=body.sub_type, summary=body.summary,
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone, address_text=body.address,
                           attachment_ref=body.attachment_ref, idempotency_key=f"{body.kind}:{body.attachment_ref}")
-        return await submit(intake, principal, contact, unit=body.unit)
+        return await submit(deps, principal, contact, unit=body.unit)
 
     return router

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from intake.deps import Deps
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import TicketIn, TicketListItem, TicketOut
 from intake.entrypoints.submit import owner_of, submit, ticket_out
 from intake.permissions import authorize
-from intake.wiring import Intake
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, not_found, validation_failed
 from servicekit.http import body_spec, hot_path, read_body
@@ -33,7 +33,7 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def tickets_router(intake: Intake) -> APIRouter:
+def tickets_router(deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/api/v1/tickets", tags=["工单 tickets"])
 
     @router.post("", status_code=201, response_model=TicketOut, responses=_RESPONSES, summary="受理 / accept a contact as a work order",
@@ -50,15 +50,15 @@ def tickets_router(intake: Intake) -> APIRouter:
             resolved_at_first_contact=body.resolved_at_first_contact, attachment_ref=body.attachment_ref,
             idempotency_key=idempotency_key(request),
         )
-        return await submit(intake, principal, contact, unit=body.unit)
+        return await submit(deps, principal, contact, unit=body.unit)
 
     @router.get("/{ticket_id}", response_model=TicketOut, summary="查看工单 / read one order (unmasked for authorised users)")
     async def read(ticket_id: str, principal: Principal = Depends(current_principal)) -> TicketOut:
         tenant = ticket_id.split("-", 1)[0]
-        if tenant not in intake.hosted:
+        if tenant not in deps.hosted:
             raise not_found("工单", "ticket")
         authorize(principal, "ticket.read", tenant)
-        ticket = await intake.deps.tickets.get(tenant, ticket_id)
+        ticket = await deps.tickets.get(tenant, ticket_id)
         if ticket is None:
             raise not_found("工单", "ticket")
         return ticket_out(IntakeResult(ticket, created=False))
@@ -72,10 +72,10 @@ def tickets_router(intake: Intake) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[TicketListItem]:
         tenant = unit or principal.tenant
-        if tenant not in intake.hosted:
+        if tenant not in deps.hosted:
             raise not_found("单位", "unit")
         authorize(principal, "ticket.read", tenant)
-        found = await intake.deps.tickets.list(tenant, state=state, business_type=business_type, limit=limit)
+        found = await deps.tickets.list(tenant, state=state, business_type=business_type, limit=limit)
         return [
             TicketListItem(
                 ticket_id=t.ticket_id, tenant=t.tenant, business_type=t.business_type, sub_type=t.sub_type, channel=t.channel,

@@ -12,14 +12,14 @@ from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hotline_contracts.events.customer import CustomerUpsertedV1
-from hotline_contracts.tenancy import ancestors_of
+from intake.commands import PublishArticle, SearchArticles
+from intake.deps import Deps
 from intake.domain.catalog import validate_rows
-from intake.domain.knowledge import Article
 from intake.domain.model import Customer
-from intake.knowledge import publish_article, search
+from intake.entrypoints.translate import upsert_command
+from intake.knowledge import publish_article, search_articles
 from intake.permissions import authorize
 from intake.projection import upsert_customer
-from intake.wiring import Intake
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, invalid, not_found
 from servicekit.i18n import field_errors
@@ -61,9 +61,9 @@ def _customer_view(c: Customer, masked: bool) -> dict[str, Any]:
     return view
 
 
-def customers_router(intake: Intake) -> APIRouter:
+def customers_router(deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/api/v1/customers", tags=["客户档案 customers"])
-    directory = intake.customers
+    directory = deps.customers
 
     @router.get("", summary="查找客户（脱敏） / find customers by account, phone or address (masked)")
     async def find(
@@ -72,7 +72,7 @@ def customers_router(intake: Intake) -> APIRouter:
         phone: Annotated[str | None, Query(pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")] = None,
         address: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     ) -> list[dict[str, Any]]:
-        tenants = [t for t in intake.readable(principal)]
+        tenants = [t for t in deps.routing.readable(principal)]
         for t in tenants:
             authorize(principal, "customer.read", t)
         if account_no:
@@ -87,7 +87,7 @@ def customers_router(intake: Intake) -> APIRouter:
 
     @router.get("/{account_no}", summary="客户档案（完整） / one customer, unmasked for authorised users")
     async def read(account_no: str, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
-        tenant = await intake.tenant_for(principal, unit=None, account_no=account_no, phone=None)
+        tenant = await deps.routing.tenant_for(principal, unit=None, account_no=account_no, phone=None)
         authorize(principal, "customer.read", tenant)
         customer = await directory.by_account(tenant, account_no)
         if customer is None:
@@ -104,9 +104,9 @@ def customers_router(intake: Intake) -> APIRouter:
             authorize(principal, "customer.import", record.unit_code)
         stored = 0
         for record in records:
-            stored += await upsert_customer(record.unit_code, record, directory=directory)
+            stored += await upsert_customer(*upsert_command(record), deps=deps)
         for tenant in {r.unit_code for r in records}:
-            intake.audit.record(tenant, actor=principal, action="customer.import", target=f"{len(records)} rows", result="ok")
+            deps.audit.record(tenant, actor=principal, action="customer.import", target=f"{len(records)} rows", result="ok")
         return {"rows": len(records), "stored": stored}
 
     return router
@@ -130,30 +130,28 @@ def _parse_csv(text: str) -> tuple[list[CustomerUpsertedV1], list[FieldError]]:
     return records, problems
 
 
-def knowledge_router(intake: Intake) -> APIRouter:
+def knowledge_router(deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/api/v1/knowledge", tags=["知识库 knowledge"])
 
     @router.post("/articles", status_code=201, summary="发布知识条目新版本 / publish an article version (shift leaders)")
     async def create(body: ArticleIn, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         authorize(principal, "knowledge.write", principal.tenant)
-        if principal.tenant not in intake.hosted:
+        if principal.tenant not in deps.hosted:
             raise not_found("单位", "unit")
-        article = Article(tenant=principal.tenant, version=0, author=principal.subject, **body.model_dump())
-        saved = await publish_article(article, store=intake.knowledge)
-        intake.audit.record(principal.tenant, actor=principal, action="knowledge.write", target=saved.article_id, result="ok")
+        saved = await publish_article(principal.tenant, PublishArticle(**body.model_dump(), author=principal.subject), deps=deps)
+        deps.audit.record(principal.tenant, actor=principal, action="knowledge.write", target=saved.article_id, result="ok")
         return dict(saved.__dict__)
 
     @router.get("/search", summary="知识库检索（中文分词） / Chinese full-text search")
     async def find(q: Annotated[str, Query(min_length=1, max_length=200)], principal: Principal = Depends(current_principal)) -> list[dict[str, Any]]:
         authorize(principal, "knowledge.read", principal.tenant)
-        tenants = [t for t in [principal.tenant, *ancestors_of(principal.tenant)] if t in intake.hosted]
-        hits = await search(tenants, q, datetime.now(UTC), store=intake.knowledge)
+        hits = await search_articles(principal.tenant, SearchArticles(q, datetime.now(UTC)), deps=deps)
         return [{**a.__dict__, "score": round(score, 3)} for a, score in hits]
 
     return router
 
 
-def rules_router(intake: Intake) -> APIRouter:
+def rules_router(deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/api/v1/rules", tags=["规则 rules"])
     names = ("business_types", "repeat_calls", "ivr_menu", "channel_keywords")
 
@@ -162,7 +160,7 @@ def rules_router(intake: Intake) -> APIRouter:
         if name not in names:
             raise not_found("规则表", "rule table")
         authorize(principal, "rules.read", principal.tenant)
-        table = await intake.rules_admin.current(_own(intake, principal), name, datetime.now(UTC))
+        table = await deps.rules_admin.current(_own(deps, principal), name, datetime.now(UTC))
         if table is None:
             raise not_found("规则表", "rule table")
         return table
@@ -171,22 +169,22 @@ def rules_router(intake: Intake) -> APIRouter:
     async def save(name: str, body: RuleTableIn, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         if name not in names:
             raise not_found("规则表", "rule table")
-        tenant = _own(intake, principal)
+        tenant = _own(deps, principal)
         authorize(principal, "rules.write", tenant)
         problems = validate_rows(body.rows) if name == "business_types" else []
         if problems:
             raise invalid("规则表校验失败", "rule table invalid", fields=[FieldError(p.loc, p.message_zh, p.message_en) for p in problems])
-        version = await intake.rules_admin.latest_version(tenant, name) + 1
+        version = await deps.rules_admin.latest_version(tenant, name) + 1
         table = {**body.model_dump(), "version": version, "name": name}
-        await intake.rules_admin.save(tenant, name, table)
-        intake.deps.rules.invalidate(tenant, name)
-        intake.audit.record(tenant, actor=principal, action="rules.write", target=f"{name}@{version}", result="ok")
+        await deps.rules_admin.save(tenant, name, table)
+        deps.rules.invalidate(tenant, name)
+        deps.audit.record(tenant, actor=principal, action="rules.write", target=f"{name}@{version}", result="ok")
         return {"name": name, "version": version}
 
     return router
 
 
-def _own(intake: Intake, principal: Principal) -> str:
-    if principal.tenant not in intake.hosted:
+def _own(deps: Deps, principal: Principal) -> str:
+    if principal.tenant not in deps.hosted:
         raise not_found("单位", "unit")
     return principal.tenant

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
+from intake.deps import Deps
 from intake.domain.model import Contact, IntakeResult
 from intake.entrypoints.schemas import OutageInfo, TicketOut
 from intake.permissions import authorize
 from intake.service import IntakeBusy, IntakeRefused, accept_contact
-from intake.wiring import Intake
 from servicekit.auth import Principal
 from servicekit.errors import AppError, FieldError, conflict, invalid
 
@@ -19,30 +19,30 @@ def owner_of(principal: Principal) -> str:
     return f"{kind}:{principal.subject}"[:64]
 
 
-async def submit(intake: Intake, principal: Principal, contact: Contact, *, unit: str | None) -> Response:
-    tenant = await intake.tenant_for(principal, unit=unit, account_no=contact.account_no, phone=contact.contact_phone)
+async def submit(deps: Deps, principal: Principal, contact: Contact, *, unit: str | None) -> Response:
+    tenant = await deps.routing.tenant_for(principal, unit=unit, account_no=contact.account_no, phone=contact.contact_phone)
     try:
         authorize(principal, "ticket.create", tenant)
-        result = await accept_contact(tenant, contact, deps=intake.deps)
+        result = await accept_contact(tenant, contact, deps=deps)
     except IntakeRefused as refused:
-        _audit(intake, tenant, principal, "ticket.create", "-", "validation_failed")
+        _audit(deps, tenant, principal, "ticket.create", "-", "validation_failed")
         fields = [FieldError(p.loc, p.message_zh, p.message_en) for p in refused.problems]
         raise invalid("受理信息不完整或有误", "the contact cannot be accepted as given", code="validation_failed", fields=fields) from None
     except IntakeBusy:
         raise conflict("同一请求正在受理中，请稍后重试", "the same request is being accepted right now, retry shortly", code="request_in_progress") from None
     except AppError as refused:
-        if tenant in intake.hosted:
-            _audit(intake, tenant, principal, "ticket.create", "-", refused.code)
+        if tenant in deps.hosted:
+            _audit(deps, tenant, principal, "ticket.create", "-", refused.code)
         raise
     action = "ticket.repeat_contact" if result.repeat else "ticket.create"
     if not result.replayed:
-        _audit(intake, tenant, principal, action, result.ticket.ticket_id, "ok")
+        _audit(deps, tenant, principal, action, result.ticket.ticket_id, "ok")
     body = ticket_out(result).model_dump_json()  # serialised by pydantic-core: no dict → json.dumps round
     return Response(body, status_code=201 if result.created else 200, media_type="application/json")
 
 
-def _audit(intake: Intake, tenant: str, principal: Principal, action: str, target: str, result: str) -> None:
-    intake.audit.record(tenant, actor=principal, action=action, target=target, result=result)
+def _audit(deps: Deps, tenant: str, principal: Principal, action: str, target: str, result: str) -> None:
+    deps.audit.record(tenant, actor=principal, action=action, target=target, result=result)
 
 
 def ticket_out(result: IntakeResult) -> TicketOut:

@@ -1,4 +1,4 @@
-"""Kafka subscriber: a closed order (ticket.closed.v1) gets its return visit scheduled."""
+"""Kafka subscriber: a closed order (ticket.closed.v1) becomes a ScheduleVisit command."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Any
 
 from hotline_contracts import Envelope
 from hotline_contracts.registry import spec_for_topic
+from servicekit.errors import AlreadyHandled
 from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
-from survey.deps import SurveyDeps
+from survey.commands import ScheduleVisit
+from survey.deps import Deps
 from survey.service import schedule_visit
 
 TOPIC = "ticket.closed.v1"
@@ -17,13 +19,21 @@ TOPIC = "ticket.closed.v1"
 PUBLISHES = ("return_visit.scheduled.v1", "return_visit.completed.v1")
 
 
-def register(runtime: Runtime, deps: SurveyDeps, *, group_prefix: str = "survey") -> None:
+def register(runtime: Runtime, deps: Deps, *, group_prefix: str = "survey") -> None:
     async def handle(envelope: Envelope[Any]) -> None:
-        await schedule_visit(envelope, repo=deps.visits, rules=deps.rules, publish=deps.publish, is_workday=deps.is_workday)
+        closed = envelope.data
+        cmd = ScheduleVisit(
+            ticket_id=closed.ticket_id, business_type=str(closed.business_type), responsible_unit=closed.responsible_unit,
+            closed_at=closed.at, source_event_id=envelope.id, correlation_id=envelope.correlation_id,
+        )
+        if (await schedule_visit(envelope.tenant, cmd, deps=deps)).replayed:
+            raise AlreadyHandled(envelope.id)
 
     subscribe(
         runtime.broker,
-        runtime.consumer("survey"),
+        # No claim records: the visit keeps the closure's event id, so a redelivery finds it (one write per event,
+        # and no claim left behind by a process that stopped before storing the visit).
+        runtime.consumer("survey", idempotent=False),
         spec_for_topic(TOPIC),
         handle,
         group_id=f"{group_prefix}.{TOPIC}",

@@ -15,10 +15,11 @@ from servicekit.audit import AuditLog
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import AppError, not_found
 from servicekit.masking import mask_text
-from survey.deps import SurveyDeps
+from survey.commands import RecordResult
+from survey.deps import Deps
 from survey.domain.model import ReturnVisit
 from survey.permissions import authorize, readable_tenants
-from survey.service import VisitResult, record_result
+from survey.service import record_result
 
 STATES = {"due": "scheduled", "completed": "completed", "all": None}
 
@@ -68,7 +69,7 @@ def _view(v: ReturnVisit, now: datetime) -> VisitView:
     )
 
 
-def router(deps: SurveyDeps, audit: AuditLog) -> APIRouter:
+def router(deps: Deps, audit: AuditLog) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["回访 return visits"])
 
     @api.get("/return-visits", summary="回访任务列表（脱敏）/ return visits, masked", response_model=VisitList)
@@ -98,10 +99,10 @@ def router(deps: SurveyDeps, audit: AuditLog) -> APIRouter:
         authorize(principal, "survey.record", principal.tenant)  # a missing role is a 403 before any lookup
         tenant = await _find_tenant(deps, principal, visit_id)
         authorize(principal, "survey.record", tenant, what=("回访任务", "return visit"))
-        cmd = VisitResult(result=str(body.result), method=str(body.method), attempts=body.attempts, comment=body.comment)
+        cmd = RecordResult(visit_id=visit_id, result=str(body.result), by=principal.subject, method=str(body.method),
+                           attempts=body.attempts, comment=body.comment)
         try:
-            done = await record_result(tenant, visit_id, cmd, by=principal.subject, repo=deps.visits, publish=deps.publish,
-                                       metrics=deps.metrics, clock=deps.clock)
+            done = await record_result(tenant, cmd, deps=deps)
         except AppError as exc:
             await audit.record(tenant, actor=principal, action="survey.record", target=visit_id, result=exc.code)
             raise
@@ -112,7 +113,7 @@ def router(deps: SurveyDeps, audit: AuditLog) -> APIRouter:
     return api
 
 
-async def _find_tenant(deps: SurveyDeps, principal: Principal, visit_id: str) -> str:
+async def _find_tenant(deps: Deps, principal: Principal, visit_id: str) -> str:
     """The hosted tenant holding the visit among those the caller may read; otherwise the same 404 as a missing one."""
     for tenant in readable_tenants(principal, deps.hosted, "survey.read"):
         if await deps.visits.get(tenant, visit_id) is not None:

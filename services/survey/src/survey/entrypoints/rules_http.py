@@ -12,7 +12,7 @@ from hotline_contracts.tenancy import TENANT_CODE_PATTERN
 from servicekit.audit import AuditLog
 from servicekit.auth import Principal, current_principal
 from servicekit.errors import FieldError, invalid, not_found
-from survey.deps import SurveyDeps
+from survey.deps import Deps
 from survey.domain.model import RuleError, RuleTable, parse_rows
 from survey.permissions import authorize
 
@@ -51,7 +51,7 @@ def _view(t: RuleTable) -> dict[str, Any]:
     return {"tenant": t.tenant, "version": t.version, "effective_from": t.effective_from, "effective_to": t.effective_to, "rows": rows}
 
 
-def router(deps: SurveyDeps, audit: AuditLog) -> APIRouter:
+def router(deps: Deps, audit: AuditLog) -> APIRouter:
     api = APIRouter(prefix="/api/v1/rules", tags=["规则 rules"])
     unit_q = Query(pattern=TENANT_CODE_PATTERN, examples=["370102"])
 

@@ -1,42 +1,24 @@
-"""What the entrypoints share: the use-case ports, the registry stores, the audit sink and tenant routing."""
+"""Which tenant a contact belongs to (责任单位): the named unit, the account's or phone's company, else the caller's."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import Any
 
 from intake.permissions import readable_tenants
-from intake.ports import CustomerDirectory, KnowledgeStore
-from intake.service import IntakeDeps
+from intake.ports import CustomerDirectory
 from servicekit.auth import Principal
 from servicekit.errors import FieldError, invalid
 
 _ROUTE_CACHE_MAX = 200_000
 
 
-class MemoryAudit:
-    """Audit sink for unit tests; production uses `BufferedAudit` (same document shape as servicekit's AuditLog)."""
+class TenantRouting:
+    """The hosted tenants a caller reads, and the tenant a contact goes to (account → tenant kept in memory)."""
 
-    def __init__(self) -> None:
-        self.records: list[dict[str, Any]] = []
-
-    def record(self, tenant: str, *, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None = None) -> None:
-        self.records.append({"tenant": tenant, "actor": actor.subject if actor else None, "action": action, "target": target, "result": result})
-
-
-@dataclass
-class Intake:
-    """Built once by app.py (Mongo) or by a unit test (memory fakes)."""
-
-    deps: IntakeDeps
-    customers: CustomerDirectory
-    knowledge: KnowledgeStore
-    rules_admin: Any
-    audit: Any
-    hosted: list[str]
-    extras: dict[str, Any] = field(default_factory=dict)
-    _routes: dict[str, str] = field(default_factory=dict)
+    def __init__(self, customers: CustomerDirectory, hosted: list[str]) -> None:
+        self.customers = customers
+        self.hosted = hosted
+        self._routes: dict[str, str] = {}
 
     def readable(self, principal: Principal) -> list[str]:
         return readable_tenants(principal, self.hosted)
