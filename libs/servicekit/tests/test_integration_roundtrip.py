@@ -3,6 +3,7 @@
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -16,6 +17,15 @@ from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
+
+EXAMPLES = Path(__file__).parents[2] / "contracts" / "examples"
+
+
+def _example_event(topic: str, subject: str):
+    """A fresh event (new id) carrying the committed example payload of `topic`."""
+    example = json.loads((EXAMPLES / topic / "example-1.json").read_text(encoding="utf-8"))
+    data = spec_for_topic(topic).model.model_validate(example["data"])
+    return make_event(data, tenant="370102", source="/hotline/test", subject=subject)
 
 
 async def _read(bootstrap: str, topic: str, group: str, count: int, match, timeout: float = 30.0) -> list[dict]:
@@ -167,3 +177,33 @@ async def test_stopping_lets_background_handlers_finish_their_writes_before_the_
     await rt.stop()
     assert finished == [mine.id]
     assert await _read(kafka_bootstrap, done_topic, f"r-{unique_name}", 1, lambda m: m["id"] == mine.id)
+
+
+async def test_subscribers_sharing_one_group_each_receive_their_topic_once_the_runtime_has_started(
+    kafka_bootstrap, mongo_uri, unique_name
+):
+    """The subscribers join together (one round for the whole group), and every topic still gets its consumer."""
+    settings = ServiceSettings(service_name=f"join-{unique_name}", kafka_bootstrap_servers=kafka_bootstrap,
+                               mongo_uri=mongo_uri, mongo_db_prefix=f"t{unique_name}", hosted_tenants=["370102"])
+    rt = Runtime.build(settings)
+    topics = ["ticket.created.v1", "ticket.urged.v1", "ticket.closed.v1"]
+    mine = {topic: _example_event(topic, subject=f"join-{unique_name}-{topic}") for topic in topics}
+    received = {topic: asyncio.Event() for topic in topics}
+
+    def handler_for(topic: str):
+        async def handler(env):
+            if env.id == mine[topic].id:  # the shared topics also replay other tests' events
+                received[topic].set()
+
+        return handler
+
+    for topic in topics:
+        subscribe(rt.broker, rt.consumer(idempotent=False), spec_for_topic(topic), handler_for(topic),
+                  group_id=f"shared-{unique_name}")
+    try:
+        await asyncio.wait_for(rt.start(), 60)
+        for envelope in mine.values():
+            await rt.publisher.publish(envelope)
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in received.values())), 30)
+    finally:
+        await rt.stop()

@@ -52,6 +52,7 @@ class ManagedProcess:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    started_at: float = 0.0  # time.monotonic() when it was spawned
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -95,6 +96,7 @@ def spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None 
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log_file = log_path.open("ab")
+    started_at = time.monotonic()
     popen = subprocess.Popen(
         argv,
         stdout=log_file,
@@ -105,7 +107,7 @@ def spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None 
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
     log_file.close()
-    return ManagedProcess(name, popen, log_path)
+    return ManagedProcess(name, popen, log_path, started_at)
 
 
 def start_tansu(port: int, log_dir: Path) -> ManagedProcess:

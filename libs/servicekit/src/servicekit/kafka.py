@@ -50,6 +50,31 @@ def make_broker(settings: ServiceSettings) -> KafkaBroker:
     )
 
 
+async def start_broker(broker: KafkaBroker) -> None:
+    """`broker.start()`, except that the subscribers start together instead of one after another.
+
+    Starting a subscriber joins its consumer group, and the coordinator holds a group's first
+    JoinGroup open for other members (tansu for half the session timeout, 5 s with aiokafka's
+    default; Apache Kafka for `group.initial.rebalance.delay.ms`, 3 s by default). One after another,
+    a service waited that long per subscriber, plus a rebalance of its shared group for each member
+    joining late: intake's seven took 54 s. Together, every member joins the same round.
+    If any subscriber fails to start, all are stopped again, so a retry starts from nothing.
+    """
+    await broker.connect()
+    subscribers = list(broker.subscribers)
+    try:
+        results = await asyncio.gather(*(s.start() for s in subscribers), return_exceptions=True)
+        failure = next((r for r in results if isinstance(r, BaseException)), None)
+        if failure is not None:
+            raise failure
+    except BaseException:  # a failure or cancellation: leave no consumer behind
+        await asyncio.gather(*(s.stop() for s in subscribers), return_exceptions=True)
+        raise
+    for publisher in broker.publishers:
+        await publisher.start()
+    broker.running = True
+
+
 class EventPublisher:
     """Publishes envelopes to their topic, keyed by subject so one order's events stay in order."""
 

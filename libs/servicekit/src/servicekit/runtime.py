@@ -15,7 +15,7 @@ from servicekit.access import Permissions
 from servicekit.audit import AuditLog
 from servicekit.auth import TokenVerifier
 from servicekit.deadletters import DeadLetterPublisher
-from servicekit.kafka import EventConsumer, EventPublisher, ProcessedEvents, make_broker
+from servicekit.kafka import EventConsumer, EventPublisher, ProcessedEvents, make_broker, start_broker
 from servicekit.metrics import StandardMetrics
 from servicekit.mongo import Document, TenantDatabases, make_client, ping
 from servicekit.outbox import OutboxRelay, broker_sender, default_owner
@@ -88,7 +88,11 @@ class Runtime:
         return consumer
 
     async def start(self) -> None:
-        """Keep trying the database hooks and the broker until both are up; readiness reflects progress."""
+        """Keep trying the database hooks and the broker until both are up; readiness reflects progress.
+
+        The subscribers join their consumer groups together (`start_broker`): one group join is a
+        broker-side wait of seconds, so a service is ready about one join after its hooks are done.
+        """
         while not (self.hooks_done and self.broker_started):
             try:
                 if not self.hooks_done:
@@ -98,7 +102,7 @@ class Runtime:
                         await self.outbox.ensure_indexes()
                     self.hooks_done = True
                 if not self.broker_started:
-                    await self.broker.start()
+                    await start_broker(self.broker)
                     self.broker_started = True
                     if self.outbox.collections:
                         self.outbox.start()  # also republishes what a stopped process of this service left
