@@ -4,9 +4,11 @@ and its permission table."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
@@ -47,6 +49,7 @@ class Runtime:
     permissions: Permissions | None = None  # the service's own table, registered by create_http_app
 
     SHUTDOWN_DRAIN_SECONDS = 10.0  # inside Kubernetes' default 30 s grace period
+    STOP_STEP_SECONDS = 5.0
     OUTBOX_DRAIN_SECONDS = 5.0  # what is left is republished by the next process (it stays stored)
 
     @classmethod
@@ -100,29 +103,46 @@ class Runtime:
                         await hook(self)
                     if self.outbox.collections:
                         await self.outbox.ensure_indexes()
+                        # Before the subscribers join: stored events go out (and a stopped process's
+                        # backlog is republished) as soon as the producer connects, not after every
+                        # group join; until then the relay keeps them and retries.
+                        self.outbox.start()
                     self.hooks_done = True
                 if not self.broker_started:
                     await start_broker(self.broker)
                     self.broker_started = True
-                    if self.outbox.collections:
-                        self.outbox.start()  # also republishes what a stopped process of this service left
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any connection failure means "try again"
                 log.warning("dependencies not ready, retrying", extra={"error": repr(exc)})
+                if self.hooks_done and not self.broker_started:
+                    # A half-made connection (producer refused, subscribers stopped) would be reused
+                    # as is by the next connect: close it so the retry starts from nothing.
+                    with contextlib.suppress(Exception):
+                        await self.broker.stop()
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
-        """Stop fetching, let background handlers finish (they still publish and write), then disconnect."""
+        """Stop fetching, let background handlers finish (they still publish and write), then disconnect.
+
+        Each step that talks to the broker is bounded: with the broker gone, a consumer's leave-group
+        and the producer's flush would otherwise wait for it forever (what is not published stays stored).
+        """
         if self.broker_started:
-            for subscriber in self.broker.subscribers:
-                await subscriber.stop()
+            await self._bounded(asyncio.gather(*(s.stop() for s in self.broker.subscribers)), "subscribers")
             for consumer in self.consumers:
                 await consumer.in_flight.drain(self.SHUTDOWN_DRAIN_SECONDS)
             await self.outbox.drain(self.OUTBOX_DRAIN_SECONDS)  # handlers above may have stored events
-            await self.outbox.stop()
-            await self.broker.stop()
+        await self.outbox.stop()  # what is left stays stored: the next process republishes it
+        if self.broker_started:
+            await self._bounded(self.broker.stop(), "broker")
         await self.mongo.close()
+
+    async def _bounded(self, step: Awaitable[Any], what: str) -> None:
+        try:
+            await asyncio.wait_for(step, timeout=self.STOP_STEP_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - shutting down: log and go on
+            log.warning("shutdown step did not finish", extra={"step": what, "error": repr(exc)})
 
     async def readiness(self) -> dict[str, bool]:
         """Each dependency's state; the service is ready when all are true."""
