@@ -170,6 +170,23 @@ class AuditLog:
         return [doc async for doc in cursor]
 
 
+class MemoryAuditLog:
+    """`AuditLog`'s in-memory fake for unit tests: `record` stores the same entry, `query` reads a tenant's newest first."""
+
+    def __init__(self, service: str = "test") -> None:
+        self.service = service
+        self.entries: list[dict[str, Any]] = []
+
+    async def record(
+        self, tenant: str, *, actor: Principal | None, action: str, target: str, result: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        self.entries.append(audit_entry(self.service, tenant, actor=actor, action=action, target=target, result=result, detail=detail))
+
+    async def query(self, tenant: str, *, limit: int = 100, action: str | None = None) -> list[dict[str, Any]]:
+        found = [e for e in reversed(self.entries) if e["tenant"] == tenant and (action is None or e["action"] == action)]
+        return found[:limit]
+
+
 def refusal_tenant(hosted: list[str], *candidates: str | None) -> str:
     """Where a refusal is logged: the first hosted candidate (target, then caller), else the first hosted tenant."""
     for code in candidates:
