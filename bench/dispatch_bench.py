@@ -34,12 +34,12 @@ from pymongo import AsyncMongoClient
 from devstack import processes
 from dispatch.app import create_app
 from dispatch.bootstrap import default_rules
-from dispatch.domain.calendar import BusinessCalendar
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row, evaluate, mark_signals, signals
 from dispatch.domain.model import Pause, State, WorkOrder
 from dispatch.settings import Settings
 from hotline_contracts import make_event
 from hotline_contracts.events.ticket import TicketCreatedV1
+from servicekit.calendar import BusinessCalendar
 from servicekit.serve import quiet_garbage_collector
 
 TENANT, STATIONS, ORDERS = "370102", 20, 100_000

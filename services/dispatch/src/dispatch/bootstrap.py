@@ -8,16 +8,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
 
-from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryRules, MemoryUnitOfWork
-from dispatch.adapters.mongo import MongoCrews, MongoHandovers, MongoOrders, MongoRules
+from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryUnitOfWork
+from dispatch.adapters.mongo import MongoCrews, MongoHandovers, MongoOrders
 from dispatch.adapters.mongo_uow import MongoUnitOfWork
 from dispatch.deps import Deps
-from dispatch.domain.rules import TABLES
+from dispatch.domain.rules import TABLES, VALIDATORS
 from dispatch.metrics import DispatchMetrics
 from dispatch.ports import Clock
 from dispatch.settings import Settings
+from servicekit.rules import CachedRuleStore, MemoryRuleStore
+from servicekit.rules_mongo import MongoRuleStore
 from servicekit.runtime import Runtime
 from servicekit.uow import MemoryOutbox
+
+RULES_CACHE_SECONDS = 5.0  # routing reads a rule table for every new ticket; a save here shows at once
 
 
 def default_rules() -> dict[str, list[dict]]:
@@ -33,7 +37,8 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
     and a start-up hook: indexes, default rule tables, and the caches routing reads per new ticket.
     """
     orders, handovers = MongoOrders(runtime.dbs, runtime.outbox), MongoHandovers(runtime.dbs, runtime.outbox)
-    rules, crews = MongoRules(runtime.dbs), MongoCrews(runtime.dbs)
+    rules = CachedRuleStore(MongoRuleStore(runtime.dbs, VALIDATORS, audit=runtime.audit), RULES_CACHE_SECONDS)
+    crews = MongoCrews(runtime.dbs)
     deps = Deps(
         uow=lambda tenant: MongoUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
         rules=rules, crews=crews, clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
@@ -44,8 +49,7 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
         for tenant in settings.hosted_tenants:
             await orders.ensure_indexes(tenant)
             await handovers.ensure_indexes(tenant)
-            for name, rows in tables.items():
-                await rules.ensure_defaults(tenant, name, rows, now)
+            await rules.ensure_defaults(tenant, tables)
             await _warm_caches(tenant, deps, now)
 
     runtime.startup_hooks.append(prepare)
@@ -69,6 +73,6 @@ def fake_bootstrap(
     orders, handovers = MemoryOrders(outbox), MemoryHandovers(outbox)
     return Deps(
         uow=lambda tenant: MemoryUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
-        rules=MemoryRules(default_rules() if rules is None else rules), crews=MemoryCrews(list(crews), list(rosters)),
+        rules=MemoryRuleStore(VALIDATORS, defaults=default_rules() if rules is None else rules), crews=MemoryCrews(list(crews), list(rosters)),
         clock=clock, metrics=DispatchMetrics.create(),
     )

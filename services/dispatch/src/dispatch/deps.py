@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dispatch.domain.calendar import BusinessCalendar, parse_overrides
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
-from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader, RuleStore
+from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader
+from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for
+from servicekit.rules import RuleStore
 
 
 @dataclass
@@ -22,16 +23,11 @@ class Deps:
     crews: CrewDirectory
     clock: Clock
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
-    _calendars: dict[tuple, BusinessCalendar] = field(default_factory=dict)
     _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)
 
     async def calendar(self, tenant: str, at: datetime) -> BusinessCalendar:
-        """The tenant's business calendar: the library's holidays plus its override rows (cached per content)."""
-        overrides = parse_overrides(await self.rules.active(tenant, "calendar", at))
-        key = tuple(sorted(overrides.items()))
-        if key not in self._calendars:
-            self._calendars[key] = BusinessCalendar(overrides)
-        return self._calendars[key]
+        """The tenant's business calendar: the library's holidays plus its override rows (built once per content)."""
+        return calendar_for(await self.rules.active(tenant, CALENDAR_TABLE, at))
 
     async def clock_rules(self, tenant: str, at: datetime) -> ClockRules:
         rows = await self.rules.active(tenant, "timelimits", at)

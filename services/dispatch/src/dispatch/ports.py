@@ -53,14 +53,6 @@ class OrderRepository(OrderReader, Protocol):
     async def save_marks(self, tenant: str, marks: Marks, events: dict[str, list[Envelope[Any]]]) -> None: ...
 
 
-class RuleStore(Protocol):
-    """Effective-dated rule tables per tenant (`rules_<name>`)."""
-
-    async def active(self, tenant: str, name: str, at: datetime) -> list[dict]: ...
-    async def current(self, tenant: str, name: str, at: datetime) -> dict | None: ...
-    async def save(self, tenant: str, name: str, rows: list[dict], *, effective_from: datetime, by: str) -> dict: ...
-
-
 class CrewDirectory(Protocol):
     """Crews and rosters (seeded `crews`, `crew_rosters`)."""
 

@@ -7,9 +7,9 @@ from importlib import resources
 
 import pytest
 
-from dispatch.domain.calendar import BusinessCalendar
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch_builders import CREWS, ROSTERS, FakeClock, local
+from servicekit.calendar import BusinessCalendar
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,7 @@ def test_complaint_reply_clock_skips_national_day_and_counts_the_make_up_saturda
 
 
 def test_tenant_override_turns_a_workday_into_a_holiday(clock_rules):
-    from dispatch.domain.calendar import BusinessCalendar
+    from servicekit.calendar import BusinessCalendar
 
     cal = BusinessCalendar({local(2026, 10, 8).date(): False})
     order = make_order(business_type="complaint", created_at=local(2026, 9, 30, 10, 0))

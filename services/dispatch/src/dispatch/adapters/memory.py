@@ -64,32 +64,6 @@ class MemoryOrders:
         ]
 
 
-class MemoryRules:
-    def __init__(self, tables: dict[str, list[dict]] | None = None) -> None:
-        self.versions: dict[tuple[str, str], list[dict]] = {}
-        self.defaults = tables or {}
-
-    async def current(self, tenant: str, name: str, at: datetime) -> dict | None:
-        live = [v for v in self.versions.get((tenant, name), []) if v["effective_from"] <= at
-                and (v.get("effective_to") is None or at < v["effective_to"])]
-        if live:
-            return max(live, key=lambda v: v["version"])
-        if name in self.defaults:
-            return {"tenant": tenant, "name": name, "version": 0, "rows": self.defaults[name], "effective_from": None}
-        return None
-
-    async def active(self, tenant: str, name: str, at: datetime) -> list[dict]:
-        doc = await self.current(tenant, name, at)
-        return doc["rows"] if doc else []
-
-    async def save(self, tenant: str, name: str, rows: list[dict], *, effective_from: datetime, by: str) -> dict:
-        versions = self.versions.setdefault((tenant, name), [])
-        doc = {"tenant": tenant, "name": name, "version": len(versions) + 1, "rows": rows,
-               "effective_from": effective_from, "effective_to": None, "by": by}
-        versions.append(doc)
-        return doc
-
-
 class MemoryCrews:
     """Crews per station and their roster rows ({crew_code, station_code, starts_at, ends_at})."""
 

@@ -9,7 +9,6 @@ update (`stamp_update` merged by `with_events`). Readers never see the `outbox*`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import dataclasses
 import logging
@@ -19,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from dispatch.adapters.group_commit import GroupInsert
@@ -219,51 +218,6 @@ class MongoOrders:
         who = [{"created_at": {"$gte": starts, "$lt": ends}}] + ([{"first_contact_owner": {"$in": agents}}] if agents else [])
         cursor = self._col(tenant).find({"tenant": tenant, "state": OPEN, "$or": who}, {"history": 0, **WITHOUT_OUTBOX})
         return [from_doc(doc) async for doc in cursor]
-
-
-class MongoRules:
-    """`rules_<name>`: {tenant, effective_from, effective_to, version, rows}; the newest live version wins."""
-
-    CACHE_SECONDS = 5.0  # routing reads the table for every new ticket; a save here drops the cache
-
-    def __init__(self, dbs: TenantDatabases) -> None:
-        self.dbs = dbs
-        self._cache: RefreshingCache[tuple[str, str], dict | None] = RefreshingCache(self.CACHE_SECONDS)
-
-    def _col(self, tenant: str, name: str):
-        return self.dbs.for_tenant(tenant)[f"rules_{name}"]
-
-    async def ensure_defaults(self, tenant: str, name: str, rows: list[dict], at: datetime) -> None:
-        col = self._col(tenant, name)
-        await col.create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
-        if await col.count_documents({"tenant": tenant}, limit=1) == 0:
-            with contextlib.suppress(DuplicateKeyError):  # another instance loaded them first
-                await col.insert_one({"tenant": tenant, "name": name, "version": 1, "rows": rows,
-                                      "effective_from": datetime(2000, 1, 1, tzinfo=at.tzinfo), "effective_to": None,
-                                      "by": "system:defaults", "saved_at": at})
-
-    async def current(self, tenant: str, name: str, at: datetime) -> dict | None:
-        """The version in force at `at`; cached, so a version that starts meanwhile shows within CACHE_SECONDS."""
-
-        async def read() -> dict | None:
-            filt = {"tenant": tenant, "effective_from": {"$lte": at},
-                    "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
-            return await self._col(tenant, name).find_one(filt, {"_id": 0}, sort=[("version", DESCENDING)])
-
-        return await self._cache.get((tenant, name), read)
-
-    async def active(self, tenant: str, name: str, at: datetime) -> list[dict]:
-        doc = await self.current(tenant, name, at)
-        return doc["rows"] if doc else []
-
-    async def save(self, tenant: str, name: str, rows: list[dict], *, effective_from: datetime, by: str) -> dict:
-        col = self._col(tenant, name)
-        last = await col.find_one({"tenant": tenant}, {"version": 1}, sort=[("version", DESCENDING)])
-        doc = {"tenant": tenant, "name": name, "version": (last["version"] if last else 0) + 1, "rows": rows,
-               "effective_from": effective_from, "effective_to": None, "by": by, "saved_at": datetime.now(effective_from.tzinfo)}
-        await col.insert_one(dict(doc))
-        self._cache.invalidate((tenant, name))
-        return doc
 
 
 class MongoCrews:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from dispatch.domain.calendar import BusinessCalendar
 from dispatch.domain.model import WorkOrder
+from servicekit.calendar import BusinessCalendar
 
 CLOCK_NAMES = ("first_contact", "dispatch", "arrival", "restoration", "reply")
 MATCH_FIELDS = ("business_type", "sub_type", "area_class", "important")

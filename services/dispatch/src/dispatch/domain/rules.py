@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dispatch.domain.clocks import CLOCK_NAMES
+from servicekit.calendar import CALENDAR_TABLE, check_overrides
+from servicekit.errors import FieldError
 
-TABLES = ("routing", "timelimits", "warnings", "reply_audit", "calendar", "shifts")
+TABLES = ("routing", "timelimits", "warnings", "reply_audit", CALENDAR_TABLE, "shifts")
 BUSINESS_TYPES = {
     "fault_repair", "consultation", "service_request", "complaint", "report", "opinion", "suggestion", "praise",
 }
@@ -69,16 +70,6 @@ def _reply_audit_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem
     return []
 
 
-def _calendar_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
-    try:
-        date.fromisoformat(str(row.get("date")))
-    except ValueError:
-        return [(f"{loc}.date", "日期格式须为 YYYY-MM-DD", "date must be YYYY-MM-DD")]
-    if not isinstance(row.get("workday"), bool):
-        return [(f"{loc}.workday", "须为布尔值", "workday must be true or false")]
-    return []
-
-
 def _shift_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     if not all(_HHMM.match(str(row.get(k, ""))) for k in ("starts", "ends")) or row.get("starts") == row.get("ends"):
         return [(loc, "班次起止须为不同的 HH:MM", "starts and ends must be distinct HH:MM times")]
@@ -87,14 +78,16 @@ def _shift_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
 
 ROW_CHECKS: dict[str, Callable[[dict[str, Any], str, str], list[Problem]]] = {
     "routing": _routing_row, "timelimits": _timelimit_row, "warnings": _warnings_row,
-    "reply_audit": _reply_audit_row, "calendar": _calendar_row, "shifts": _shift_row,
+    "reply_audit": _reply_audit_row, "shifts": _shift_row,
 }
 
 
 def validate_table(name: str, rows: list[dict[str, Any]], tenant: str) -> list[Problem]:
     """Every problem in a table about to be saved (empty list: it may be saved)."""
+    if name == CALENDAR_TABLE:  # the platform's calendar table: servicekit.calendar checks it for every service
+        return [(p.loc, p.message_zh, p.message_en) for p in check_overrides(tenant, {"rows": rows})]
     problems: list[Problem] = []
-    ids = [row.get("id") for row in rows if name != "calendar"]
+    ids = [row.get("id") for row in rows]
     if len(set(ids)) != len(ids) or any(not i for i in ids):
         problems.append(("rows", "每行须有唯一 id", "every row needs a unique id"))
     for i, row in enumerate(rows):
@@ -105,3 +98,13 @@ def validate_table(name: str, rows: list[dict[str, Any]], tenant: str) -> list[P
     if name == "warnings" and len(rows) != 1:
         problems.append(("rows", "预警表须恰好一行", "the warnings table has exactly one row"))
     return problems
+
+
+def _validator(name: str) -> Callable[[str, Mapping[str, Any]], list[FieldError]]:
+    def check(tenant: str, version: Mapping[str, Any]) -> list[FieldError]:
+        return [FieldError(loc, zh, en) for loc, zh, en in validate_table(name, list(version["rows"]), tenant)]
+
+    return check
+
+
+VALIDATORS = {name: _validator(name) for name in TABLES}  # registered with the rule store (servicekit.rules)

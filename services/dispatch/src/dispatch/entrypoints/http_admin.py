@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from dispatch import handovers
 from dispatch.commands import BuildHandover, ConfirmHandover
 from dispatch.deps import Deps
-from dispatch.domain.rules import TABLES, validate_table
+from dispatch.domain.rules import TABLES
 from dispatch.entrypoints import schemas as s
 from dispatch.entrypoints.http import actor_of
 from dispatch.permissions import authorize, readable_tenants
 from servicekit.auth import Principal, current_principal
-from servicekit.errors import AppError, FieldError, invalid, not_found
+from servicekit.errors import AppError, not_found
 from servicekit.runtime import Runtime
 
 
@@ -42,26 +42,15 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
                          principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         tenant = tenant or principal.tenant
         authorize(principal, "rules.read", tenant)
-        doc = await deps.rules.current(tenant, _table(name), deps.clock())
-        if doc is None:
-            raise not_found("规则表", "rule table")
-        return doc
+        return await deps.rules.active_version(tenant, _table(name), deps.clock())
 
     @api.put("/rules/{name}", summary="保存新版本规则表（校验后生效） / save a new, validated version")
     async def save_rules(name: str, body: s.RulesBody, tenant: str | None = Query(default=None, examples=["370102"]),
                          principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         tenant = tenant or principal.tenant
         authorize(principal, "rules.write", tenant)
-
-        async def call() -> dict[str, Any]:
-            problems = validate_table(_table(name), body.rows, tenant)
-            if problems:
-                raise invalid("规则表校验失败", "rule table is invalid",
-                              fields=[FieldError(f"body.{loc}", zh, en) for loc, zh, en in problems])
-            doc = await deps.rules.save(tenant, name, body.rows, effective_from=body.effective_from, by=actor_of(principal))
-            return {k: v for k, v in doc.items() if k != "_id"}
-
-        return await audited(principal, tenant, f"rules.{name}.save", name, call)
+        # Validated per table and audited by the store (servicekit.rules).
+        return await deps.rules.save(tenant, _table(name), body.rows, effective_from=body.effective_from, by=principal)
 
     @api.post("/shifts/handovers", status_code=201, summary="生成交接班记录 / build a handover record")
     async def create_handover(body: s.HandoverBody, principal: Principal = Depends(current_principal)) -> dict[str, Any]:

@@ -1,17 +1,28 @@
 """Business calendar (工作日历): Chinese public holidays and make-up workdays (调休) plus tenant overrides.
 
+The one working-day calendar of the platform (dispatch's time limits, survey's due dates). Days come
+from the `chinesecalendar` library (plain Monday to Friday outside the years it covers); a tenant
+overrides single days in its effective-dated `calendar` rule table, rows `{date: "YYYY-MM-DD",
+workday: bool}` (see `servicekit.rules`). Build a tenant's calendar with
+`calendar_for(await rules.active(tenant, CALENDAR_TABLE, at))`.
+
 Working time accrues only on working days, all 24 hours of them, so "4 working days" from
 Friday 10:00 ends on Thursday 10:00. Times are epoch seconds; days are China local days
-(UTC+8, no daylight saving since 1991).
+(UTC+8, no daylight saving since 1991). Pure domain code: no framework, no database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import chinese_calendar
 
+from servicekit.errors import FieldError
+
+CALENDAR_TABLE = "calendar"  # the rule table of tenant overrides, shared by every service that counts working days
 DAY = 86_400
 LOCAL_OFFSET = 8 * 3600
 _EPOCH = date(1970, 1, 1)
@@ -76,8 +87,37 @@ class BusinessCalendar:
         return (day + self._base) * DAY - LOCAL_OFFSET + rest
 
 
-def parse_overrides(rows: list[dict[str, Any]]) -> dict[date, bool]:
+def parse_overrides(rows: Iterable[Mapping[str, Any]]) -> dict[date, bool]:
     """Override rows `{date: "YYYY-MM-DD", workday: bool}` from the tenant's calendar table."""
-    return {date.fromisoformat(row["date"]): bool(row["workday"]) for row in rows}
+    return {date.fromisoformat(str(row["date"])): bool(row["workday"]) for row in rows}
+
+
+def calendar_for(rows: Iterable[Mapping[str, Any]]) -> BusinessCalendar:
+    """The calendar of a tenant's override rows; built once per distinct set of overrides (tenants share them)."""
+    return _built(tuple(sorted(parse_overrides(rows).items())))
+
+
+@lru_cache(maxsize=64)
+def _built(overrides: tuple[tuple[date, bool], ...]) -> BusinessCalendar:
+    return BusinessCalendar(dict(overrides))
+
+
+def check_overrides(tenant: str, version: Mapping[str, Any]) -> list[FieldError]:
+    """The `calendar` table's validator: one row per date, each a real date and a boolean `workday`."""
+    problems: list[FieldError] = []
+    seen: set[str] = set()
+    for i, row in enumerate(version.get("rows") or []):
+        loc = f"rows.{i}"
+        try:
+            day = date.fromisoformat(str(row.get("date")))
+        except ValueError:
+            problems.append(FieldError(f"{loc}.date", "日期格式须为 YYYY-MM-DD", "date must be YYYY-MM-DD"))
+            continue
+        if not isinstance(row.get("workday"), bool):
+            problems.append(FieldError(f"{loc}.workday", "须为布尔值", "workday must be true or false"))
+        if day.isoformat() in seen:
+            problems.append(FieldError(f"{loc}.date", f"日期重复：{day}", f"date given twice: {day}"))
+        seen.add(day.isoformat())
+    return problems
 
 
