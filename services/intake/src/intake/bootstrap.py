@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,19 +18,32 @@ from intake.adapters.memory import (
     MemoryKnowledge,
     MemoryNumbers,
     MemoryOutages,
-    MemoryRules,
     MemoryTickets,
     default_rules,
 )
-from intake.adapters.mongo import BlockNumbers, MongoRules, MongoTickets
+from intake.adapters.mongo import BlockNumbers, MongoTickets
 from intake.adapters.mongo_directory import MongoCustomers, MongoKnowledge, MongoOutages
 from intake.deps import Deps
+from intake.domain.catalog import RULE_TABLE_CHECKS
 from intake.domain.model import ActiveOutage, Customer
 from intake.metrics import IntakeMetrics
 from intake.routing import TenantRouting
 from intake.settings import Settings
+from servicekit.errors import FieldError
+from servicekit.rules import MemoryRuleStore, RuleStore, Validator
+from servicekit.rules_mongo import MongoRuleStore
 from servicekit.runtime import Runtime
 from servicekit.uow import MemoryOutbox
+
+
+def _validator(name: str) -> Validator:
+    def check(tenant: str, version: Mapping[str, Any]) -> list[FieldError]:
+        return [FieldError(p.loc, p.message_zh, p.message_en) for p in RULE_TABLE_CHECKS[name](version["rows"])]
+
+    return check
+
+
+RULE_TABLES: dict[str, Validator] = {name: _validator(name) for name in RULE_TABLE_CHECKS}  # intake's tables in servicekit.rules
 
 
 def utc_now() -> datetime:
@@ -39,7 +52,8 @@ def utc_now() -> datetime:
 
 def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
     """MongoDB adapters: each order stored with its events (registered with the runtime's outbox relay)."""
-    tickets, outages, rules = MongoTickets(runtime.dbs, runtime.outbox), MongoOutages(runtime.dbs), MongoRules(runtime.dbs)
+    tickets, outages = MongoTickets(runtime.dbs, runtime.outbox), MongoOutages(runtime.dbs)
+    rules = MongoRuleStore(runtime.dbs, RULE_TABLES, audit=runtime.audit)
     customers, knowledge = MongoCustomers(runtime.dbs), MongoKnowledge(runtime.dbs)
     hosted = list(settings.hosted_tenants)
     background = Background(BufferedAudit(runtime.dbs, settings.service_name), CallCounter(outages), settings.flush_seconds)
@@ -88,13 +102,9 @@ class Background:
         await self.calls.flush()
 
 
-async def _load_default_rules(rules: MongoRules, tenant: str) -> None:
+async def _load_default_rules(rules: RuleStore, tenant: str) -> None:
     """Shipped defaults go into a tenant that has no version of a table yet (never over an edited one)."""
-    for name, table in default_rules().items():
-        if await rules.latest_version(tenant, name) == 0:
-            effective = datetime.fromisoformat(table["effective_from"])
-            await rules.save(tenant, name, {"name": name, "version": table["version"], "effective_from": effective,
-                                            "effective_to": None, "source": table.get("source", ""), "rows": table["rows"]})
+    await rules.ensure_defaults(tenant, default_rules())
 
 
 def fake_bootstrap(
@@ -110,7 +120,7 @@ def fake_bootstrap(
     projection, directory = MemoryOutages(), MemoryCustomers(customers)
     for outage in outages:
         projection.outages[(outage.tenant, outage.outage_id)] = outage
-    rules = MemoryRules()
+    rules = MemoryRuleStore(RULE_TABLES, defaults=default_rules())
     return Deps(
         hosted=list(hosted), tickets=MemoryTickets(outbox), customers=directory, outages=OutageCache(projection, ttl=0),
         outage_projection=projection, calls=CallCounter(projection), numbers=MemoryNumbers(), rules=CachedRules(rules, ttl=0),

@@ -16,10 +16,10 @@ from intake.ports import (
     OrderNumbers,
     OutageCalls,
     OutageProjection,
-    RuleAdmin,
     TicketRepository,
 )
 from intake.routing import TenantRouting
+from servicekit.rules import RuleStore
 
 
 @dataclass
@@ -38,8 +38,8 @@ class Deps:
     outage_projection: OutageProjection  # what the outage events keep current
     calls: OutageCalls
     numbers: OrderNumbers
-    rules: CachedRuleStore
-    rules_admin: RuleAdmin
+    rules: CachedRuleStore  # the rows hot paths read, cached around `rules_admin`
+    rules_admin: RuleStore  # servicekit.rules: versions in force, validated and audited saves
     knowledge: KnowledgeStore
     audit: AuditSink
     routing: TenantRouting

@@ -100,22 +100,14 @@ class OrderNumbers(Protocol):
 
 
 class RuleStore(Protocol):
-    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]: ...
+    """The rows of a rule table in force at a time (servicekit.rules; raises RuleTableMissing when none is)."""
+
+    async def active(self, tenant: str, table: str, at: datetime) -> list[dict[str, Any]]: ...
 
 
 class CachedRuleStore(RuleStore, Protocol):
     def invalidate(self, tenant: str, name: str) -> None:
         """A new version was saved: the next read goes to the store."""
-
-
-class RuleAdmin(Protocol):
-    """Rule tables as their editors see them: the version in force, the latest number, a new version."""
-
-    async def current(self, tenant: str, name: str, at: datetime) -> dict[str, Any] | None: ...
-
-    async def latest_version(self, tenant: str, name: str) -> int: ...
-
-    async def save(self, tenant: str, name: str, table: dict[str, Any]) -> None: ...
 
 
 class AuditSink(Protocol):

@@ -51,7 +51,7 @@ async def accept_contact(tenant: str, contact: Contact, *, deps: Deps) -> Intake
     customer = await _customer(tenant, contact, deps)
     if customer is not None and not contact.account_no:
         contact = replace(contact, account_no=customer.account_no)  # identified by phone
-    problems = Catalog.of(await deps.rules.rows(tenant, "business_types", now)).check(contact)
+    problems = Catalog.of(await deps.rules.active(tenant, "business_types", now)).check(contact)
     if problems:
         raise IntakeRefused(problems)
     contact, reconnection = _arrears_path(contact, customer)
@@ -139,7 +139,7 @@ async def _repeat_or_retry(
     tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: Deps
 ) -> IntakeResult:
     open_order = await deps.tickets.find_open(tenant, ticket.account_no or "", ticket.business_type)
-    rows = await deps.rules.rows(tenant, "repeat_calls", ticket.accepted_at)
+    rows = await deps.rules.active(tenant, "repeat_calls", ticket.accepted_at)
     window = timedelta(hours=repeat_window_hours(rows, ticket.business_type))
     if open_order is None or open_order.accepted_at < ticket.accepted_at - window:
         # Older than the window: it no longer absorbs new contacts, a new order is opened.

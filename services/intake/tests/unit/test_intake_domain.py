@@ -56,7 +56,7 @@ def test_a_tenant_without_a_type_configured_refuses_it() -> None:
 
 def test_rule_table_validation_names_unknown_fields_and_repeats() -> None:
     problems = validate_rows([{"business_type": "praise", "required": ["shoe_size"]}, {"business_type": "praise"}])
-    assert {p.loc for p in problems} == {"body.rows.0.required", "body.rows.1.business_type"}
+    assert {p.loc for p in problems} == {"rows.0.required", "rows.1.business_type"}
 
 
 def test_repeat_window_uses_type_row_then_default() -> None:

@@ -39,18 +39,21 @@ class OutageCache:
 
 
 class CachedRules:
-    """Effective rule rows per tenant and table, kept `ttl` seconds (rules change rarely, calls are many)."""
+    """Effective rule rows per tenant and table, kept `ttl` seconds (rules change rarely, calls are many).
+
+    Wraps the platform's rule store (servicekit.rules); the rules endpoint invalidates after a save.
+    """
 
     def __init__(self, store: RuleStore, ttl: float) -> None:
         self.store = store
         self.ttl = ttl
         self._entries: dict[tuple[str, str], tuple[float, list[dict[str, Any]]]] = {}
 
-    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]:
+    async def active(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]:
         entry = self._entries.get((tenant, name))
         if entry and time.monotonic() - entry[0] < self.ttl:
             return entry[1]
-        rows = await self.store.rows(tenant, name, at)
+        rows = await self.store.active(tenant, name, at)
         self._entries[(tenant, name)] = (time.monotonic(), rows)
         return rows
 

@@ -177,26 +177,6 @@ class MemoryNumbers:
         return self.counters[(tenant, day)]
 
 
-class MemoryRules:
-    def __init__(self, overrides: dict[str, list[dict[str, Any]]] | None = None) -> None:
-        self.tables = {name: table["rows"] for name, table in default_rules().items()}
-        self.tables.update(overrides or {})
-        self.versions: dict[str, int] = {}
-
-    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]:
-        return self.tables[name]
-
-    async def current(self, tenant: str, name: str, at: datetime) -> dict[str, Any] | None:
-        return {"name": name, "rows": self.tables[name], "version": self.versions.get(name, 1)} if name in self.tables else None
-
-    async def save(self, tenant: str, name: str, table: dict[str, Any]) -> None:
-        self.tables[name] = table["rows"]
-        self.versions[name] = table["version"]
-
-    async def latest_version(self, tenant: str, name: str) -> int:
-        return self.versions.get(name, 1)
-
-
 class MemoryKnowledge:
     def __init__(self) -> None:
         self.articles: dict[tuple[str, str], Article] = {}

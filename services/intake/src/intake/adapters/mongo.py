@@ -264,30 +264,3 @@ async def numbers_issued_since(dbs: TenantDatabases, tenant: str, since: datetim
         last = int(counter["last"])
         for start in range(1, last + 1, RECOVERY_CHUNK):
             yield {"_id": {"$in": [ticket_number(tenant, day, n) for n in range(start, min(start + RECOVERY_CHUNK, last + 1))]}}
-
-
-class MongoRules:
-    """Effective-dated rule tables `rules_<name>`: the row set in force at a time, highest version first."""
-
-    def __init__(self, dbs: TenantDatabases) -> None:
-        self.dbs = dbs
-
-    async def rows(self, tenant: str, name: str, at: datetime) -> list[dict[str, Any]]:
-        table = await self.current(tenant, name, at)
-        return table["rows"] if table else []
-
-    async def current(self, tenant: str, name: str, at: datetime) -> dict[str, Any] | None:
-        query = {"tenant": tenant, "effective_from": {"$lte": at}, "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
-        cursor = self.dbs.for_tenant(tenant)[f"rules_{name}"].find(query, {"_id": 0}).sort("version", -1).limit(1)
-        found = [d async for d in cursor]
-        return found[0] if found else None
-
-    async def save(self, tenant: str, name: str, table: dict[str, Any]) -> None:
-        col = self.dbs.for_tenant(tenant)[f"rules_{name}"]
-        await col.create_index([("tenant", 1), ("version", 1)], unique=True)
-        await col.insert_one({**table, "tenant": tenant})
-
-    async def latest_version(self, tenant: str, name: str) -> int:
-        cursor = self.dbs.for_tenant(tenant)[f"rules_{name}"].find({"tenant": tenant}, {"version": 1}).sort("version", -1).limit(1)
-        found = [d async for d in cursor]
-        return int(found[0]["version"]) if found else 0

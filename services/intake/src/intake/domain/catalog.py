@@ -74,18 +74,55 @@ class Catalog:
 
 
 def validate_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
-    """Refuse a business-type table that names unknown required fields or repeats a type."""
+    """Refuse a business-type table that names unknown required fields or repeats a type (locs within the version)."""
+    problems = _unique(rows, "business_type", "业务类型缺失或重复", "business type missing or repeated")
+    for i, row in enumerate(rows):
+        unknown = [f for f in row.get("required", []) if f not in REQUIRABLE]
+        if unknown:
+            problems.append(Problem(f"rows.{i}.required", f"未知的必填字段：{unknown}", f"unknown required fields: {unknown}"))
+    return problems
+
+
+def validate_repeat_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """重复来电判定时长: one row per business type ("*" for the rest), a positive window in hours."""
+    problems = _unique(rows, "business_type", "业务类型缺失或重复", "business type missing or repeated")
+    for i, row in enumerate(rows):
+        hours = row.get("window_hours")
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 24 * 90:
+            problems.append(Problem(f"rows.{i}.window_hours", "时长须在 0 到 2160 小时之间", "window_hours must be in (0, 2160]"))
+    return problems
+
+
+def validate_ivr_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """IVR 按键: one row per key, each naming a business type."""
+    return _unique(rows, "choice", "按键缺失或重复", "choice missing or repeated") + _named(rows, "business_type")
+
+
+def validate_keyword_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """短信/邮件关键词: one row per keyword ("*" is the fallback), each naming a business type."""
+    return _unique(rows, "keyword", "关键词缺失或重复", "keyword missing or repeated") + _named(rows, "business_type")
+
+
+def _unique(rows: Sequence[Mapping[str, Any]], key: str, zh: str, en: str) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
     for i, row in enumerate(rows):
-        bt = row.get("business_type")
-        if not isinstance(bt, str) or bt in seen:
-            problems.append(Problem(f"body.rows.{i}.business_type", "业务类型缺失或重复", "business type missing or repeated"))
-        seen.add(str(bt))
-        unknown = [f for f in row.get("required", []) if f not in REQUIRABLE]
-        if unknown:
-            problems.append(Problem(f"body.rows.{i}.required", f"未知的必填字段：{unknown}", f"unknown required fields: {unknown}"))
+        value = row.get(key)
+        if not isinstance(value, str) or not value or value in seen:
+            problems.append(Problem(f"rows.{i}.{key}", zh, en))
+        seen.add(str(value))
     return problems
+
+
+def _named(rows: Sequence[Mapping[str, Any]], key: str) -> list[Problem]:
+    return [Problem(f"rows.{i}.{key}", "须给出业务类型", f"{key} is required") for i, row in enumerate(rows)
+            if not isinstance(row.get(key), str) or not row[key]]
+
+
+RULE_TABLE_CHECKS = {
+    "business_types": validate_rows, "repeat_calls": validate_repeat_rows,
+    "ivr_menu": validate_ivr_rows, "channel_keywords": validate_keyword_rows,
+}
 
 
 def repeat_window_hours(rows: Sequence[Mapping[str, Any]], business_type: str) -> float:

@@ -36,7 +36,7 @@ def channels_router(deps: Deps) -> APIRouter:
 
     async def rows(principal: Principal, name: str) -> list[dict[str, Any]]:
         tenant = principal.tenant if principal.tenant in deps.hosted else deps.hosted[0]
-        return await rules.rows(tenant, name, datetime.now(UTC))
+        return await rules.active(tenant, name, datetime.now(UTC))
 
     @router.post("/ivr", status_code=201, response_model=TicketOut, summary="IVR/CTI 来电回调 / IVR call webhook")
     async def ivr(body: IvrCallIn, principal: Principal = Depends(current_principal)) -> Response:

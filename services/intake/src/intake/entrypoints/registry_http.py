@@ -9,12 +9,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from hotline_contracts.events.customer import CustomerUpsertedV1
 from intake.commands import PublishArticle, SearchArticles
 from intake.deps import Deps
-from intake.domain.catalog import validate_rows
 from intake.domain.model import Customer
 from intake.entrypoints.translate import upsert_command
 from intake.knowledge import publish_article, search_articles
@@ -49,8 +48,8 @@ class RuleTableIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "effective_from": "2026-12-01T00:00:00+08:00", "rows": [{"business_type": "*", "window_hours": 48}]}]})
 
-    effective_from: datetime
-    effective_to: datetime | None = None
+    effective_from: AwareDatetime
+    effective_to: datetime | None = Field(default=None, description="由下一版本的生效时间决定，须为空; set when the next version is saved: leave it empty")
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=500)
 
 
@@ -153,17 +152,14 @@ def knowledge_router(deps: Deps) -> APIRouter:
 
 def rules_router(deps: Deps) -> APIRouter:
     router = APIRouter(prefix="/api/v1/rules", tags=["规则 rules"])
-    names = ("business_types", "repeat_calls", "ivr_menu", "channel_keywords")
+    names = tuple(deps.rules_admin.tables)
 
     @router.get("/{name}", summary="当前生效规则 / the rule table in force")
     async def read(name: str, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         if name not in names:
             raise not_found("规则表", "rule table")
         authorize(principal, "rules.read", principal.tenant)
-        table = await deps.rules_admin.current(_own(deps, principal), name, datetime.now(UTC))
-        if table is None:
-            raise not_found("规则表", "rule table")
-        return table
+        return await deps.rules_admin.active_version(_own(deps, principal), name, datetime.now(UTC))
 
     @router.put("/{name}", status_code=201, summary="保存规则新版本（校验） / save a validated new version")
     async def save(name: str, body: RuleTableIn, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
@@ -171,15 +167,13 @@ def rules_router(deps: Deps) -> APIRouter:
             raise not_found("规则表", "rule table")
         tenant = _own(deps, principal)
         authorize(principal, "rules.write", tenant)
-        problems = validate_rows(body.rows) if name == "business_types" else []
-        if problems:
-            raise invalid("规则表校验失败", "rule table invalid", fields=[FieldError(p.loc, p.message_zh, p.message_en) for p in problems])
-        version = await deps.rules_admin.latest_version(tenant, name) + 1
-        table = {**body.model_dump(), "version": version, "name": name}
-        await deps.rules_admin.save(tenant, name, table)
+        if body.effective_to is not None:
+            raise invalid("规则表校验失败", "rule table is invalid", code="validation_failed", fields=[FieldError(
+                "body.effective_to", "失效时间由下一版本的生效时间决定", "a version ends where the next one starts: leave effective_to empty")])
+        # Validated per table and audited by the store (servicekit.rules).
+        saved = await deps.rules_admin.save(tenant, name, body.rows, effective_from=body.effective_from, by=principal)
         deps.rules.invalidate(tenant, name)
-        deps.audit.record(tenant, actor=principal, action="rules.write", target=f"{name}@{version}", result="ok")
-        return {"name": name, "version": version}
+        return {"name": name, "version": saved["version"]}
 
     return router
 
