@@ -18,19 +18,21 @@ from outage_notice.adapters.gateway import FileSinkGateway, HttpSmsGateway
 from outage_notice.adapters.memory import (
     MemoryDirectory,
     MemoryOutageUnitOfWork,
-    MemoryRules,
     MemoryStore,
     RecordingGateway,
 )
-from outage_notice.adapters.mongo import OUTAGES, MongoOutages, MongoRules
+from outage_notice.adapters.mongo import OUTAGES, MongoOutages
 from outage_notice.adapters.mongo_batches import BATCHES, MongoNoticeQueue
 from outage_notice.adapters.mongo_directory import MongoDirectory
 from outage_notice.adapters.mongo_uow import MongoOutageUnitOfWork
 from outage_notice.deps import Deps
 from outage_notice.index import OutageIndex
 from outage_notice.metrics import OutageMetrics
-from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, RuleStore
+from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway
+from outage_notice.rule_tables import RULE_TABLES
 from outage_notice.settings import Settings
+from servicekit.rules import MemoryRuleStore, RuleStore
+from servicekit.rules_mongo import MongoRuleStore
 from servicekit.runtime import Runtime
 
 DEFAULT_RULES = Path(__file__).with_name("rules_default.json")
@@ -60,23 +62,29 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
     metrics = OutageMetrics(runtime.metrics.registry, settings.service_name)
     deps = Deps(
         uow=lambda tenant: MongoOutageUnitOfWork(tenant, outages, queue),
-        outages=outages, notices=queue, directory=directory, rules=MongoRules(runtime.dbs), gateway=make_gateway(settings),
+        outages=outages, notices=queue, directory=directory, gateway=make_gateway(settings),
+        rules=MongoRuleStore(runtime.dbs, RULE_TABLES, audit=runtime.audit),
         clock=SystemClock(), index=OutageIndex(outages, metrics), metrics=metrics, tz=ZoneInfo(settings.display_timezone),
     )
     runtime.startup_hooks.append(_prepare(settings, deps, [outages, directory, queue]))
     return deps
 
 
+def default_rules() -> dict[str, Any]:
+    """The rule tables shipped as data (rules_default.json), loaded into tenants that have none."""
+    shipped: dict[str, Any] = json.loads(DEFAULT_RULES.read_text(encoding="utf-8"))
+    return shipped
+
+
 def _prepare(settings: Settings, deps: Deps, adapters: list[Any]) -> Callable[[Runtime], Awaitable[None]]:
-    defaults: dict[str, Any] = json.loads(DEFAULT_RULES.read_text(encoding="utf-8"))
+    defaults = default_rules()
 
     async def prepare(_: Runtime) -> None:
         """Indexes (every one starts with tenant) and the shipped rule tables, per hosted tenant."""
         for tenant in settings.hosted_tenants:
             for adapter in adapters:
                 await adapter.ensure_indexes(tenant)
-            for name, table in defaults.items():
-                await deps.rules.ensure_default(tenant, name, table)
+            await deps.rules.ensure_defaults(tenant, defaults)
             await deps.index.reload(tenant)
 
     return prepare
@@ -91,7 +99,7 @@ def fake_bootstrap(
     store = store or MemoryStore()
     return Deps(
         uow=lambda tenant: MemoryOutageUnitOfWork(tenant, store),
-        outages=store.outages, notices=store.notices, directory=directory or MemoryDirectory(), rules=rules or MemoryRules(),
+        outages=store.outages, notices=store.notices, directory=directory or MemoryDirectory(), rules=rules or MemoryRuleStore(RULE_TABLES, defaults=default_rules()),
         gateway=gateway or RecordingGateway(), clock=clock, index=OutageIndex(store.outages, metrics), metrics=metrics,
         tz=tz or ZoneInfo("Asia/Shanghai"),
     )

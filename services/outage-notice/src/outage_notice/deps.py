@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from outage_notice.index import OutageIndex
 from outage_notice.metrics import OutageMetrics
-from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, NoticeLedger, OutageReader, RuleStore
+from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, NoticeLedger, OutageReader
 from outage_notice.uow import OutageUnitOfWork
+from servicekit.rules import RuleStore
 
 
 @dataclass
@@ -20,7 +21,7 @@ class Deps:
     outages: OutageReader
     notices: NoticeLedger
     directory: CustomerDirectory
-    rules: RuleStore
+    rules: RuleStore  # servicekit.rules: the lead-time and notice tables
     gateway: NoticeGateway
     clock: Clock
     index: OutageIndex

@@ -21,7 +21,7 @@ __all__ = ["deliver_due", "masked_recipient", "notification_id", "queue_renotice
 async def queue_renotices(tenant: str, cmd: QueueRenotices, *, deps: Deps) -> int:
     """再次提醒: for each published outage whose cut is within the re-notice window, once; returns notices queued."""
     now = deps.clock.now()
-    rules = NoticeRules.from_doc(await deps.rules.effective(tenant, NOTICE, now))
+    rules = NoticeRules.from_doc(await deps.rules.active_version(tenant, NOTICE, now))
     queued = 0
     for outage in await deps.index.current(tenant):
         if not renotice_due(outage, now, rules):

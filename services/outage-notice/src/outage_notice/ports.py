@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from outage_notice.domain.lookup import Place
 from outage_notice.domain.notices import Notice, Recipient
@@ -34,12 +34,6 @@ class NoticeLedger(Protocol):
     """What is queued (read side of the notice queue; queuing, claiming and finishing go through the unit of work)."""
 
     async def queued_count(self, tenant: str, outage_id: str) -> int: ...
-
-
-class RuleStore(Protocol):
-    async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]: ...
-    async def save(self, tenant: str, name: str, table: dict[str, Any], by: str) -> dict[str, Any]: ...
-    async def ensure_default(self, tenant: str, name: str, table: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)

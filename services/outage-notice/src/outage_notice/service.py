@@ -32,7 +32,7 @@ NOTICE = "outage_notice"
 async def report_outage(tenant: str, cmd: ReportOutage, *, deps: Deps) -> Outage:
     """Store the report (flagged late when short of the lead time), published in the same write unless asked not to."""
     reported_at = cmd.reported_at or deps.clock.now()
-    rules = LeadTimeRules.from_doc(await deps.rules.effective(tenant, LEAD_TIME, reported_at))
+    rules = LeadTimeRules.from_doc(await deps.rules.active_version(tenant, LEAD_TIME, reported_at))
     verdict = evaluate_report(rules, cmd.outage_type, cmd.planned_start, reported_at)
     outage = Outage(
         tenant=tenant, outage_id=cmd.outage_id, outage_type=cmd.outage_type, scope=cmd.scope,
@@ -83,7 +83,7 @@ async def change_outage(tenant: str, cmd: ChangeOutage, *, deps: Deps) -> Outage
     async with deps.uow(tenant) as uow:
         outage = await _load(uow, cmd.outage_id)
         now = deps.clock.now()
-        check_change(LeadTimeRules.from_doc(await deps.rules.effective(tenant, LEAD_TIME, now)), outage, cmd.values, now)
+        check_change(LeadTimeRules.from_doc(await deps.rules.active_version(tenant, LEAD_TIME, now)), outage, cmd.values, now)
         updated, revision = apply_change(outage, cmd.values, by=cmd.by, at=now, reason=cmd.reason)
         if updated.announced:
             recipients = await deps.directory.affected(tenant, updated.scope)
@@ -151,7 +151,7 @@ async def queue_notices(
     if not recipients:
         return 0
     now = deps.clock.now()
-    rules = NoticeRules.from_doc(await deps.rules.effective(outage.tenant, NOTICE, now))
+    rules = NoticeRules.from_doc(await deps.rules.active_version(outage.tenant, NOTICE, now))
     planned = plan_notices(outage, kind, recipients, now=now, rules=rules)
     uow.notices.enqueue(planned)
     return len(planned)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from outage_fixtures import CUSTOMERS, DEFAULTS, NOW, TENANT
-from outage_notice.adapters.memory import FakeClock, MemoryDirectory, MemoryRules, MemoryStore
+from outage_notice.adapters.memory import FakeClock, MemoryDirectory, MemoryStore
 from outage_notice.bootstrap import fake_bootstrap
 from outage_notice.deps import Deps
 from outage_notice.domain.lookup import Place
+from outage_notice.rule_tables import RULE_TABLES
+from servicekit.rules import MemoryRuleStore
 
 
 @pytest.fixture
@@ -24,9 +26,8 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 async def deps(clock: FakeClock, store: MemoryStore) -> Deps:
-    rules = MemoryRules()
-    for name, table in DEFAULTS.items():
-        await rules.ensure_default(TENANT, name, table)
+    rules = MemoryRuleStore(RULE_TABLES)
+    await rules.ensure_defaults(TENANT, DEFAULTS)
     directory = MemoryDirectory(
         customers={TENANT: [dict(c) for c in CUSTOMERS]},
         areas={TENANT: {c["ta_code"]: Place(c["station_code"], c["feeder_code"], c["ta_code"]) for c in CUSTOMERS}},

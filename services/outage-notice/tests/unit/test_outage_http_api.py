@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import httpx
@@ -95,3 +95,24 @@ async def test_public_notice_lists_current_outages_without_customer_data(api):
 async def test_rule_tables_are_validated_on_save(api):
     bad = await api.put("/api/v1/outage-rules/outage_lead_time", json={"rows": [{"outage_type": "planned", "min_lead_minutes": 10}], "settings": {"change_notice_minutes": 60}})
     assert bad.status_code == 403  # unit staff may read rules, not write them
+
+
+async def test_a_director_saves_a_new_lead_time_version_a_broken_one_is_refused_field_by_field_and_both_are_audited(api, deps, tmp_path):
+    deps.rules.audit = api.audit
+    director = {"Authorization": f"Bearer {issue_token(ensure_dev_issuer(tmp_path), subject='wang', tenant=TENANT, roles=['centre_director'])}"}
+    broken = await api.put("/api/v1/outage-rules/outage_lead_time", headers=director,
+                           json={"rows": [{"outage_type": "planned", "min_lead_minutes": -1}], "settings": {"change_notice_minutes": 60}})
+    assert broken.status_code == 422
+    assert [f["loc"] for f in broken.json()["error"]["fields"]] == ["body.rows.0.min_lead_minutes"]
+    assert all(f["message_zh"] and f["message_en"] for f in broken.json()["error"]["fields"])
+    table = {"rows": [{"outage_type": "*", "min_lead_minutes": 120}], "settings": {"change_notice_minutes": 30},
+             "effective_from": (NOW - timedelta(minutes=1)).isoformat()}
+    saved = await api.put("/api/v1/outage-rules/outage_lead_time", headers=director, json=table)
+    assert saved.status_code == 200 and saved.json()["version"] == 2 and saved.json()["saved_by"] == "wang"
+    now = (await api.get("/api/v1/outage-rules/outage_lead_time", headers=director)).json()
+    assert (now["version"], now["rows"], now["settings"]) == (2, table["rows"], table["settings"])
+    before = (await api.get("/api/v1/outage-rules/outage_lead_time", params={"at": (NOW - timedelta(hours=1)).isoformat()},
+                            headers=director)).json()
+    assert before["version"] == 1 and before["effective_to"].startswith((NOW - timedelta(minutes=1)).astimezone(UTC).isoformat()[:19])
+    assert [r for r in api.audit.records if r[0] == "rule_table.save"] == [
+        ("rule_table.save", "outage_lead_time", "validation_failed"), ("rule_table.save", "outage_lead_time", "ok")]

@@ -12,9 +12,11 @@ from outage_notice.commands import ChangeOutage, ReportOutage
 from outage_notice.domain.outage import Scope
 from outage_notice.metrics import OutageMetrics
 from outage_notice.service import change_outage, report_outage
+from servicekit.auth import Principal
 from servicekit.errors import AppError
 
 pytestmark = pytest.mark.unit
+ADMIN = Principal(subject="u-370102-0007", tenant=TENANT, roles=frozenset({"system_maintainer"}))
 
 # (type, required minutes): planned ≥ 7 days, orderly use ≥ 24 h, every other type ≥ 30 min.
 RULES = [
@@ -59,7 +61,8 @@ async def test_a_report_one_minute_short_is_accepted_flagged_late_and_counted_ag
 
 async def test_an_edited_rule_table_applies_from_its_effective_date(deps):
     table = {"rows": [{"outage_type": "*", "min_lead_minutes": 120}], "settings": {"change_notice_minutes": 60}}
-    await deps.rules.save(TENANT, "outage_lead_time", dict(table, effective_from=NOW - timedelta(minutes=1)), "user:admin")
+    await deps.rules.save(TENANT, "outage_lead_time", table["rows"], effective_from=NOW - timedelta(minutes=1), by=ADMIN,
+                          extra={"settings": table["settings"]})
     outage = await report_outage(TENANT, report("grid_fault", timedelta(minutes=90)), deps=deps)
     assert outage.late is True and outage.required_lead_minutes == 120
 

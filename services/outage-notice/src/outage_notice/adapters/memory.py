@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from outage_notice.domain.lookup import Place
@@ -135,29 +135,6 @@ class MemoryNoticeQueue:
 
     async def queued_count(self, tenant: str, outage_id: str) -> int:
         return sum(1 for k in self.queued if k[0] == tenant and k[1] == outage_id)
-
-
-@dataclass
-class MemoryRules:
-    tables: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-
-    async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]:
-        versions = self.tables[(tenant, name)]
-        live = [v for v in versions if v["effective_from"] <= at and (v["effective_to"] is None or at < v["effective_to"])]
-        return live[-1]
-
-    async def save(self, tenant: str, name: str, table: dict[str, Any], by: str) -> dict[str, Any]:
-        versions = self.tables.setdefault((tenant, name), [])
-        start = table.get("effective_from") or datetime.now(UTC)
-        if versions and versions[-1]["effective_to"] is None:
-            versions[-1] = dict(versions[-1], effective_to=start)
-        doc = dict(table, tenant=tenant, version=len(versions) + 1, effective_from=start, effective_to=None, saved_by=by)
-        versions.append(doc)
-        return doc
-
-    async def ensure_default(self, tenant: str, name: str, table: dict[str, Any]) -> None:
-        if (tenant, name) not in self.tables:
-            await self.save(tenant, name, dict(table, effective_from=datetime(2000, 1, 1, tzinfo=UTC)), "system:defaults")
 
 
 @dataclass

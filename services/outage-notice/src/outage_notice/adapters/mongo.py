@@ -7,9 +7,7 @@ same insert or update, and no read returns them.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import asdict, fields
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -135,39 +133,3 @@ class MongoOutages:
 
     async def mark_renotice_done(self, tenant: str, outage_id: str) -> None:
         await self.dbs.for_tenant(tenant)[OUTAGES].update_one({"tenant": tenant, "outage_id": outage_id}, {"$set": {"renotice_done": True}})
-
-
-class MongoRules:
-    """Effective-dated rule tables `rules_<name>`: {tenant, version, effective_from, effective_to, rows, settings}."""
-
-    def __init__(self, dbs: TenantDatabases) -> None:
-        self.dbs = dbs
-
-    def _col(self, tenant: str, name: str):
-        return self.dbs.for_tenant(tenant)[f"rules_{name}"]
-
-    async def effective(self, tenant: str, name: str, at: datetime) -> dict[str, Any]:
-        filt = {"tenant": tenant, "effective_from": {"$lte": at}, "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
-        docs = await self._col(tenant, name).find(filt, {"_id": 0}).sort("version", DESCENDING).limit(1).to_list()
-        if not docs:
-            raise LookupError(f"no {name} rule table in force for {tenant} at {at.isoformat()}")
-        return docs[0]
-
-    async def save(self, tenant: str, name: str, table: dict[str, Any], by: str) -> dict[str, Any]:
-        """A new version from `effective_from` (default now); the open version before it closes there."""
-        col = self._col(tenant, name)
-        start = table.get("effective_from") or datetime.now(UTC)
-        latest = await col.find({"tenant": tenant}, {"version": 1}).sort("version", DESCENDING).limit(1).to_list()
-        version = (latest[0]["version"] + 1) if latest else 1
-        await col.update_many({"tenant": tenant, "effective_to": None, "effective_from": {"$lt": start}}, {"$set": {"effective_to": start}})
-        doc = dict(table, tenant=tenant, version=version, effective_from=start, effective_to=None, saved_by=by, saved_at=datetime.now(UTC))
-        await col.insert_one(doc)
-        doc.pop("_id", None)
-        return doc
-
-    async def ensure_default(self, tenant: str, name: str, table: dict[str, Any]) -> None:
-        col = self._col(tenant, name)
-        await col.create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
-        if await col.find_one({"tenant": tenant}) is None:
-            with contextlib.suppress(DuplicateKeyError):  # another replica loaded the defaults first
-                await self.save(tenant, name, dict(table, effective_from=datetime(2000, 1, 1, tzinfo=UTC)), "system:defaults")
