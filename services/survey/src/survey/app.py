@@ -10,7 +10,7 @@ from servicekit.asyncapi import asyncapi_document
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
 from survey.bootstrap import bootstrap
-from survey.deps import Deps, default_table
+from survey.deps import Deps, default_rules
 from survey.entrypoints import consumers, http, rules_http
 from survey.permissions import PERMISSIONS
 from survey.service import refresh_ratio
@@ -37,12 +37,12 @@ def create_app(
 
     async def prepare(rt: Runtime) -> None:
         for tenant in deps.hosted:
-            await deps.rules.ensure_default(default_table(tenant))
+            await deps.rules.ensure_defaults(tenant, default_rules())
             await refresh_ratio(tenant, deps=deps)
 
     runtime.startup_hooks.append(prepare)
     consumers.register(runtime, deps, group_prefix=group_prefix)
-    routers = [http.router(deps, runtime.audit), rules_http.router(deps, runtime.audit)]
+    routers = [http.router(deps, runtime.audit), rules_http.router(deps)]
     app = create_http_app(
         runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, routers=routers,
         start_dependencies=start_dependencies,

@@ -1,27 +1,37 @@
-"""What the use cases and entrypoints share (依赖): the unit of work, read-only ports, metrics, clock and calendar."""
+"""What the use cases and entrypoints share (依赖): the unit of work, read-only ports, rule tables, metrics, clock, calendar."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from survey.domain.calendar import is_workday
-from survey.domain.model import RuleTable, parse_rows
-from survey.ports import Clock, RuleStore, SurveyMetricsPort, VisitReader, VisitUnitOfWork
+from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for, check_overrides
+from servicekit.errors import FieldError
+from servicekit.rules import RuleStore, Validator
+from survey.domain.model import RETURN_VISIT, RuleError, parse_rows
+from survey.ports import Clock, SurveyMetricsPort, VisitReader, VisitUnitOfWork
 
 
-def default_table(tenant: str) -> RuleTable:
-    """The shipped default (data/return_visit_rules.json) for one tenant."""
+def check_return_visit(tenant: str, version: Mapping[str, Any]) -> list[FieldError]:
+    try:
+        parse_rows(version["rows"])
+    except RuleError as exc:
+        return [FieldError(loc, zh, en) for loc, zh, en in exc.problems]
+    return []
+
+
+# The tables survey reads (servicekit.rules), each with its check: its own, and the platform's business calendar.
+RULE_TABLES: dict[str, Validator] = {RETURN_VISIT: check_return_visit, CALENDAR_TABLE: check_overrides}
+
+
+def default_rules() -> dict[str, Any]:
+    """The shipped defaults (data/return_visit_rules.json; no calendar overrides), loaded into tenants that have none."""
     raw: dict[str, Any] = json.loads(resources.files("survey").joinpath("data/return_visit_rules.json").read_text("utf-8"))
-    return RuleTable(
-        tenant=tenant, effective_from=datetime.fromisoformat(raw["effective_from"]),
-        effective_to=datetime.fromisoformat(raw["effective_to"]) if raw.get("effective_to") else None,
-        version=int(raw["version"]), rows=parse_rows(raw["rows"]),
-    )
+    return {RETURN_VISIT: raw, CALENDAR_TABLE: []}
 
 
 def utc_now() -> datetime:
@@ -35,7 +45,10 @@ class Deps:
     hosted: list[str]
     uow: Callable[[str], VisitUnitOfWork]  # a tenant's unit of work: visits written together with their events
     visits: VisitReader
-    rules: RuleStore
+    rules: RuleStore  # servicekit.rules: `return_visit` and the shared `calendar` overrides
     metrics: SurveyMetricsPort
     clock: Clock = utc_now
-    is_workday: Callable[[date], bool] = is_workday
+
+    async def calendar(self, tenant: str, at: datetime) -> BusinessCalendar:
+        """The tenant's business calendar: official holidays plus its override rows (built once per content)."""
+        return calendar_for(await self.rules.active(tenant, CALENDAR_TABLE, at))

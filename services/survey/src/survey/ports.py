@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from hotline_contracts import Envelope
 from servicekit.uow import Events, UnitOfWork
-from survey.domain.model import ReturnVisit, RuleTable
+from survey.domain.model import ReturnVisit
 
 Clock = Callable[[], datetime]
 
@@ -89,15 +89,6 @@ class VisitUnitOfWork(UnitOfWork):
     @abstractmethod
     async def _complete(self, visit: ReturnVisit, events: list[Envelope[Any]]) -> None:
         """Store the result with its events if the visit is still scheduled; `AlreadyCompleted` otherwise."""
-
-
-class RuleStore(Protocol):
-    async def active(self, tenant: str, at: datetime) -> RuleTable | None: ...
-
-    async def save(self, table: RuleTable) -> RuleTable:
-        """Store a new version effective from `table.effective_from`; the previous one ends there."""
-
-    async def ensure_default(self, table: RuleTable) -> None: ...
 
 
 class SurveyMetricsPort(Protocol):

@@ -13,7 +13,7 @@ from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitS
 from servicekit.errors import AppError, conflict, not_found
 from survey.commands import RecordResult, ScheduleVisit
 from survey.deps import Deps
-from survey.domain.model import ReturnVisit, due_time, satisfaction_ratio, visit_id_for
+from survey.domain.model import RETURN_VISIT, ReturnVisit, RuleTable, due_time, satisfaction_ratio, visit_id_for
 from survey.ports import AlreadyCompleted, VisitExists
 
 
@@ -32,16 +32,15 @@ async def schedule_visit(tenant: str, cmd: ScheduleVisit, *, deps: Deps) -> Sche
         if earlier is not None:
             # A redelivery: the visit's event was stored with it, and the outbox publishes it (again after a crash).
             return Scheduled(earlier, replayed=True)
-        table = await deps.rules.active(tenant, cmd.closed_at)
-        if table is None:
-            raise AppError("回访规则未配置", "no return-visit rule table", code="no_rule_table", status=422)
+        table = RuleTable.of(await deps.rules.active_version(tenant, RETURN_VISIT, cmd.closed_at))
         rule = table.rule_for(cmd.business_type)
         if rule is None or rule.skip:
             return Scheduled(None)
+        calendar = await deps.calendar(tenant, cmd.closed_at)  # official holidays plus the tenant's overrides
         visit = ReturnVisit(
             tenant=tenant, visit_id=visit_id_for(cmd.ticket_id, await uow.visits.count_for_ticket(cmd.ticket_id)),
             ticket_id=cmd.ticket_id, business_type=cmd.business_type, responsible_unit=cmd.responsible_unit,
-            closed_at=cmd.closed_at, due_at=due_time(rule, cmd.closed_at, deps.is_workday), source_event_id=cmd.source_event_id,
+            closed_at=cmd.closed_at, due_at=due_time(rule, cmd.closed_at, calendar.is_workday), source_event_id=cmd.source_event_id,
             correlation_id=cmd.correlation_id,
         )
         uow.add(visit)

@@ -13,6 +13,8 @@ from hotline_contracts import make_event
 from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1
 from hotline_contracts.events.ticket import TicketClosedV1
 from servicekit.audit import AuditLog
+from servicekit.auth import Principal
+from servicekit.calendar import CALENDAR_TABLE
 from servicekit.errors import AppError
 from servicekit.runtime import Runtime
 from servicekit.uow import MemoryOutbox
@@ -20,8 +22,7 @@ from survey.adapters.memory import RecordingMetrics
 from survey.app import create_app
 from survey.bootstrap import fake_bootstrap
 from survey.commands import RecordResult, ScheduleVisit
-from survey.deps import default_table
-from survey.domain.model import RuleError, parse_rows, satisfaction_ratio
+from survey.domain.model import RETURN_VISIT, RuleError, parse_rows, satisfaction_ratio
 from survey.metrics import SurveyMetrics
 from survey.ports import AlreadyCompleted
 from survey.service import record_result, schedule_visit
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.unit
 
 HOSTED = ["37", "3701", "370102", "370124"]
 FRIDAY_EVENING = "2026-11-27T18:00:00+08:00"  # a Friday: one working day later is Monday
+DIRECTOR = Principal(subject="u-370102-0007", tenant="370102", roles=frozenset({"centre_director"}))
 
 
 def closed(ticket: str = "370102-20261127-000001", business_type: str = "fault_repair", at: str = FRIDAY_EVENING,
@@ -78,11 +80,20 @@ async def test_national_holidays_are_not_working_days():
     assert visit.due_at.date() == date(2026, 10, 8)  # 国庆 1–7 Oct 2026: the 8th is the next working day
 
 
+async def test_a_tenant_holiday_in_the_shared_calendar_table_moves_the_due_date():
+    h = Harness()
+    await h.deps.rules.save("370102", CALENDAR_TABLE, [{"date": "2026-11-30", "workday": False}],  # e.g. a local flood-recovery day
+                            effective_from=datetime.fromisoformat("2026-11-01T00:00:00+08:00"), by=DIRECTOR)
+    complaint = await h.schedule(closed(business_type="complaint"))
+    assert complaint.due_at == datetime.fromisoformat("2026-12-01T18:00:00+08:00")  # Monday is off: Tuesday
+    other = await h.schedule(closed("370124-20261127-000001", "complaint", tenant="370124"))
+    assert other.due_at == datetime.fromisoformat("2026-11-30T18:00:00+08:00")  # another tenant keeps Monday
+
+
 async def test_the_rule_table_is_data_a_new_version_changes_the_due_time():
     h = Harness()
-    await h.deps.rules.save(default_table("370102").__class__(
-        "370102", datetime.fromisoformat("2026-11-01T00:00:00+08:00"), None, 0,
-        parse_rows([{"business_type": "*", "delay_hours": 2}])))
+    await h.deps.rules.save("370102", RETURN_VISIT, [{"business_type": "*", "delay_hours": 2}],
+                            effective_from=datetime.fromisoformat("2026-11-01T00:00:00+08:00"), by=DIRECTOR)
     visit = await h.schedule(closed())
     assert visit.due_at == datetime.fromisoformat("2026-11-27T20:00:00+08:00")
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 from hotline_contracts import Envelope
 from servicekit.uow import MemoryOutbox
-from survey.domain.model import ReturnVisit, RuleTable
+from survey.domain.model import ReturnVisit
 from survey.ports import AlreadyCompleted, VisitExists, VisitUnitOfWork
 
 
@@ -66,32 +65,6 @@ class MemoryUnitOfWork(VisitUnitOfWork):
             raise AlreadyCompleted(visit.visit_id)
         self.store.rows[(self.tenant, visit.visit_id)] = dataclasses.replace(visit)
         self.outbox.commit(events)
-
-
-class MemoryRules:
-    def __init__(self) -> None:
-        self.tables: dict[str, list[RuleTable]] = {}
-
-    async def active(self, tenant: str, at: datetime) -> RuleTable | None:
-        live = [
-            t for t in self.tables.get(tenant, [])
-            if t.effective_from <= at and (t.effective_to is None or at < t.effective_to)
-        ]
-        return max(live, key=lambda t: t.version, default=None)
-
-    async def save(self, table: RuleTable) -> RuleTable:
-        versions = self.tables.setdefault(table.tenant, [])
-        version = max((t.version for t in versions), default=0) + 1
-        versions[:] = [
-            dataclasses.replace(t, effective_to=table.effective_from) if t.effective_to is None else t for t in versions
-        ]
-        saved = dataclasses.replace(table, version=version)
-        versions.append(saved)
-        return saved
-
-    async def ensure_default(self, table: RuleTable) -> None:
-        if not self.tables.get(table.tenant):
-            self.tables[table.tenant] = [table]
 
 
 class RecordingMetrics:

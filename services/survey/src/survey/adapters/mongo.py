@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -13,11 +11,10 @@ from pymongo.errors import DuplicateKeyError
 from hotline_contracts import Envelope
 from servicekit.mongo import TenantDatabases
 from servicekit.outbox import OutboxRelay, with_events
-from survey.domain.model import RESULTS, ReturnVisit, RuleTable, VisitRule
+from survey.domain.model import RESULTS, ReturnVisit
 from survey.ports import AlreadyCompleted, VisitExists, VisitUnitOfWork
 
 VISITS = "return_visits"
-RULES = "rules_return_visit"
 
 
 RESULT_FIELDS = ("state", "result", "comment", "attempts", "by", "completed_at", "reopen_requested", "method")
@@ -123,46 +120,3 @@ class MongoUnitOfWork(VisitUnitOfWork):
             self.outbox.discard(staged)
             raise AlreadyCompleted(visit.visit_id)
         self.outbox.commit(staged)
-
-
-def _table(doc: dict[str, Any]) -> RuleTable:
-    rows = tuple(VisitRule(**{k: r.get(k) for k in ("business_type", "delay_hours", "working_days")}, skip=bool(r.get("skip")))
-                 for r in doc["rows"])
-    return RuleTable(doc["tenant"], doc["effective_from"], doc.get("effective_to"), doc["version"], rows)
-
-
-def _doc(table: RuleTable) -> dict[str, Any]:
-    return {
-        "tenant": table.tenant, "effective_from": table.effective_from, "effective_to": table.effective_to,
-        "version": table.version, "rows": [dataclasses.asdict(r) for r in table.rows],
-    }
-
-
-class MongoRules:
-    def __init__(self, dbs: TenantDatabases) -> None:
-        self.dbs = dbs
-
-    def _c(self, tenant: str):
-        return self.dbs.for_tenant(tenant)[RULES]
-
-    async def ensure_indexes(self, tenant: str) -> None:
-        await self._c(tenant).create_index([("tenant", ASCENDING), ("version", ASCENDING)], unique=True)
-
-    async def active(self, tenant: str, at: datetime) -> RuleTable | None:
-        query = {"tenant": tenant, "effective_from": {"$lte": at}, "$or": [{"effective_to": None}, {"effective_to": {"$gt": at}}]}
-        docs = [d async for d in self._c(tenant).find(query).sort("version", -1).limit(1)]
-        return _table(docs[0]) if docs else None
-
-    async def save(self, table: RuleTable) -> RuleTable:
-        c = self._c(tenant := table.tenant)
-        latest = [d async for d in c.find({"tenant": tenant}).sort("version", -1).limit(1)]
-        version = (latest[0]["version"] if latest else 0) + 1
-        await c.update_many({"tenant": tenant, "effective_to": None}, {"$set": {"effective_to": table.effective_from}})
-        saved = dataclasses.replace(table, version=version)
-        await c.insert_one(_doc(saved))
-        return saved
-
-    async def ensure_default(self, table: RuleTable) -> None:
-        if await self._c(table.tenant).count_documents({"tenant": table.tenant}, limit=1) == 0:
-            with contextlib.suppress(DuplicateKeyError):  # another replica loaded it first
-                await self._c(table.tenant).insert_one(_doc(table))

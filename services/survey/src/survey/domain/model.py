@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+RETURN_VISIT = "return_visit"  # the rule table (servicekit.rules) of return-visit due times
 SATISFIED_RESULTS = frozenset({"satisfied", "fairly_satisfied"})
 SURVEYED_RESULTS = SATISFIED_RESULTS | {"unsatisfied"}  # 联系不上 is not a survey answer
 RESULTS = (*sorted(SURVEYED_RESULTS), "unreachable")
@@ -56,6 +57,12 @@ class RuleTable:
     effective_to: datetime | None
     version: int
     rows: tuple[VisitRule, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(cls, version: Mapping[str, Any]) -> RuleTable:
+        """A stored version of the `return_visit` table (servicekit.rules), as the domain reads it."""
+        return cls(version["tenant"], version["effective_from"], version.get("effective_to"), version["version"],
+                   parse_rows(version["rows"]))
 
     def rule_for(self, business_type: str) -> VisitRule | None:
         exact = [r for r in self.rows if r.business_type == business_type]

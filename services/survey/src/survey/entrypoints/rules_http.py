@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from hotline_contracts.tenancy import TENANT_CODE_PATTERN
-from servicekit.audit import AuditLog
 from servicekit.auth import Principal, current_principal
-from servicekit.errors import FieldError, invalid, not_found
+from servicekit.errors import not_found
 from survey.deps import Deps
-from survey.domain.model import RuleError, RuleTable, parse_rows
+from survey.domain.model import RETURN_VISIT, RuleTable
 from survey.permissions import authorize
 
 _ROWS = [{"business_type": "fault_repair", "delay_hours": 24}, {"business_type": "complaint", "working_days": 1},
@@ -51,32 +50,25 @@ def _view(t: RuleTable) -> dict[str, Any]:
     return {"tenant": t.tenant, "version": t.version, "effective_from": t.effective_from, "effective_to": t.effective_to, "rows": rows}
 
 
-def router(deps: Deps, audit: AuditLog) -> APIRouter:
+def router(deps: Deps) -> APIRouter:
     api = APIRouter(prefix="/api/v1/rules", tags=["规则 rules"])
     unit_q = Query(pattern=TENANT_CODE_PATTERN, examples=["370102"])
 
     @api.get("/return-visit", summary="当前回访时限规则 / the effective return-visit rules", response_model=RuleTableView)
     async def read(unit: str = unit_q, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         authorize(principal, "rules.read", unit)
-        table = await deps.rules.active(unit, deps.clock()) if unit in deps.hosted else None
-        if table is None:
+        if unit not in deps.hosted:
             raise not_found("回访规则", "return-visit rules")
-        return _view(table)
+        return _view(RuleTable.of(await deps.rules.active_version(unit, RETURN_VISIT, deps.clock())))
 
     @api.put("/return-visit", summary="保存新版本回访时限规则 / save a new version", response_model=RuleTableView)
     async def save(body: RuleTableBody, unit: str = unit_q, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
         authorize(principal, "rules.write", unit)
         if unit not in deps.hosted:
             raise not_found("回访规则", "return-visit rules")
-        try:
-            rows = parse_rows([r.model_dump() for r in body.rows])
-        except RuleError as exc:
-            await audit.record(unit, actor=principal, action="rules.write", target="return_visit", result="invalid")
-            raise invalid("回访规则无效", "invalid return-visit rules",
-                          fields=[FieldError(loc, zh, en) for loc, zh, en in exc.problems]) from exc
-        saved = await deps.rules.save(RuleTable(unit, body.effective_from or deps.clock(), None, 0, rows))
-        await audit.record(unit, actor=principal, action="rules.write", target="return_visit", result="ok",
-                           detail={"version": saved.version})
-        return _view(saved)
+        # Checked (parse_rows), refused field by field and audited by the store (servicekit.rules).
+        saved = await deps.rules.save(unit, RETURN_VISIT, [r.model_dump() for r in body.rows],
+                                      effective_from=body.effective_from or deps.clock(), by=principal)
+        return _view(RuleTable.of(saved))
 
     return api
