@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from devstack import containers, processes
+from devstack.service_process import OwnBroker
 
 USE_CONTAINERS = containers.docker_engine_answers()
 
@@ -58,3 +59,13 @@ def mongo_uri(process_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 def unique_name() -> str:
     """A fresh suffix for a database, topic or consumer group (tansu groups can wedge when reused)."""
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[OwnBroker]:
+    """A tansu for one fault test alone (it may stop and restart it), stopped at the end whatever happened."""
+    broker = OwnBroker.start(tmp_path / "broker-logs")
+    try:
+        yield broker
+    finally:
+        broker.stop()

@@ -44,7 +44,14 @@ from loadgen import LoadGen, percentile_ms, post_json
 TENANT, PREFIX, CONCURRENCY = "370102", "bench", 32
 SUSTAIN, HALF, RAW_N = 15.0, 20.0, 3000  # HALF: a 10 s phase has 26 requests beyond its p99; 20 s halves that noise
 TARGET_RATIO = 0.6
-NORMAL_CUSTOMERS = 36_000  # warm-up, sustained (≈15 s × 750/s) and both 20 s open-loop phases, each customer once
+# Warm-up, sustained and both open-loop phases call each normal customer once. The pool is sized from the raw
+# rates measured in the run (a fixed 36,000 ran out when the raw insert rate came out higher): sustained runs at
+# most about the slower raw rate, the half-target phase at 0.3 x it and the half-reached phase at 0.5 x it.
+WARM_UP = 300
+
+
+def normal_customers_needed(slower_raw: float) -> int:
+    return int(WARM_UP + 1.5 * slower_raw * SUSTAIN + (TARGET_RATIO / 2 + 0.75) * slower_raw * HALF)
 OUTAGE_ID, STORM_FEEDER = "TD-370102-BENCH-0001", "10kV-STORM-1"
 RESULT = Path(__file__).parent / "results" / "intake.json"
 
@@ -87,10 +94,10 @@ async def raw_produce_rate(bootstrap: str) -> float:
     return rate
 
 
-async def seed(uri: str, storm: int) -> None:
+async def seed(uri: str, storm: int, normal: int) -> None:
     col = AsyncMongoClient(uri)[f"{PREFIX}_{TENANT}"]["customers"]
     await col.create_index([("tenant", 1), ("account_no", 1)], unique=True)
-    docs = [customer(i, False) for i in range(NORMAL_CUSTOMERS)] + [customer(i, True) for i in range(storm)]
+    docs = [customer(i, False) for i in range(normal)] + [customer(i, True) for i in range(storm)]
     for start in range(0, len(docs), 1000):
         await col.insert_many(docs[start : start + 1000], ordered=False)
 
@@ -150,7 +157,8 @@ async def run(storm: int, tmp: Path) -> dict:
         raw_inserts = [await raw_insert_rate(uri) for _ in range(3)]
         raw_produces = [await raw_produce_rate(bootstrap) for _ in range(3)]
         raw_insert, raw_produce = statistics.median(raw_inserts), statistics.median(raw_produces)
-        await seed(uri, storm)
+        normal = normal_customers_needed(min(raw_insert, raw_produce))
+        await seed(uri, storm, normal)
         key = ensure_dev_issuer(tmp)
         intake = start_intake(tmp, bootstrap, uri, hport)
         headers = {"Authorization": f"Bearer {issue_token(key, subject='bench', tenant='37', roles=['agent'])}"}
@@ -160,7 +168,7 @@ async def run(storm: int, tmp: Path) -> dict:
                     await asyncio.sleep(0.3)
         await publish_outage(bootstrap, uri)
         pids = {"secantusdb": secantus.popen.pid, "tansu": tansu.popen.pid, "intake": intake.pid, "load_generator": os.getpid()}
-        figures = await measure(hport, headers, bootstrap, raw_insert, raw_produce, storm, pids)
+        figures = await measure(hport, headers, bootstrap, raw_insert, raw_produce, storm, pids, normal)
         figures["raw"]["secantus_insert_one_runs"] = [round(r, 1) for r in raw_inserts]
         figures["raw"]["tansu_produce_runs"] = [round(r, 1) for r in raw_produces]
         return figures
@@ -185,11 +193,11 @@ def repair_call(port: int, headers: dict[str, str], account_no: str) -> bytes:
 
 
 async def measure(port: int, headers: dict, bootstrap: str, raw_insert: float, raw_produce: float, storm: int,
-                  pids: dict[str, int]) -> dict:
-    normal = [customer(i, False)["account_no"] for i in range(NORMAL_CUSTOMERS)]
+                  pids: dict[str, int], normal_count: int) -> dict:
+    normal = [customer(i, False)["account_no"] for i in range(normal_count)]
     calls = iter(repair_call(port, headers, a) for a in normal)
     load = LoadGen("127.0.0.1", port)
-    await load.closed_loop(itertools.islice(calls, 300), CONCURRENCY)  # warm-up: connections, caches, number blocks
+    await load.closed_loop(itertools.islice(calls, WARM_UP), CONCURRENCY)  # warm-up: connections, caches, number blocks
     cpu = CpuMeter(pids)
     sustained, elapsed = await load.closed_loop(calls, CONCURRENCY, SUSTAIN)
     sustained_cpu, sustained_each = cpu.cores(elapsed), cpu.each(elapsed)
@@ -207,7 +215,7 @@ async def measure(port: int, headers: dict, bootstrap: str, raw_insert: float, r
     progress.cancel()
     linked = sum(1 for r in storm_outcome.bodies if (r.get("outage") or {}).get("outage_id") == OUTAGE_ID)
     storm_ids = {r["ticket_id"] for r in storm_outcome.bodies if "ticket_id" in r}
-    total = 300 + sustained.ok + half.ok + half_reached.ok + storm_outcome.ok
+    total = WARM_UP + sustained.ok + half.ok + half_reached.ok + storm_outcome.ok
     drained = await _outbox_drained(port)
     events = await created_events(bootstrap, total)
     return {

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from devstack import processes
+from devstack.devtoken import ensure_dev_issuer, issue_token
 from devstack.services import SERVICES, ServiceDef, service_argv, service_env
 
 
@@ -69,6 +70,49 @@ def start_service(
     env.update({f"{svc.env_prefix}{key}": value for key, value in (settings or {}).items()})
     proc = processes.spawn(f"{name}-{port}", service_argv(svc), log_dir, env)
     return ServiceProcess(svc, proc, f"http://127.0.0.1:{port}", env)
+
+
+def start_in(
+    workdir: Path, name: str, *, kafka: str, mongo_uri: str, db_prefix: str, tenants: list[str],
+    settings: dict[str, str] | None = None,
+) -> ServiceProcess:
+    """`start_service` for a test: it trusts the issuer of `bearer(workdir, ...)` and logs under `workdir/logs`."""
+    return start_service(name, kafka=kafka, mongo_uri=mongo_uri, db_prefix=db_prefix, tenants=tenants,
+                         jwks_path=workdir / "issuer" / "jwks.json", log_dir=workdir / "logs", settings=settings)
+
+
+def bearer(workdir: Path, *, subject: str, tenant: str, roles: list[str]) -> dict[str, str]:
+    """The Authorization header of a development token from the issuer kept under `workdir/issuer`."""
+    key = ensure_dev_issuer(workdir / "issuer")
+    return {"Authorization": f"Bearer {issue_token(key, subject=subject, tenant=tenant, roles=roles)}"}
+
+
+@dataclass
+class OwnBroker:
+    """A broker for one fault test alone, which the test may stop and start again on the same port."""
+
+    port: int
+    logs: Path
+    proc: processes.ManagedProcess
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(cls, logs: Path) -> OwnBroker:
+        port = processes.free_port()
+        broker = cls(port, logs, processes.start_tansu(port, logs))
+        processes.wait_for_port(broker.proc, port)
+        return broker
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+    def restart(self) -> None:
+        """Start it again after `stop()`: the same address, and (memory storage) no topics."""
+        self.proc = processes.start_tansu(self.port, self.logs)
+        processes.wait_for_port(self.proc, self.port)
 
 
 @contextmanager

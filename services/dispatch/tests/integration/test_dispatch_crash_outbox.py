@@ -16,9 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
-from devstack import processes
-from devstack.devtoken import ensure_dev_issuer, issue_token
-from devstack.service_process import ServiceProcess, consume_events, start_service
+from devstack.service_process import ServiceProcess, bearer, consume_events, start_in
 from devstack.topics import create_topics
 from hotline_contracts import make_event
 from hotline_contracts.events.ticket import TicketCreatedV1
@@ -28,17 +26,6 @@ T = "370102"
 STATION = "370102-S01"
 CREW = f"{STATION}-C1"
 NEW_TICKET_TOPICS = ["ticket.state_changed.v1", "ticket.dispatched.v1", "crew.assigned.v1"]
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path):
-    """A tansu for this test alone: the second test stops and restarts it (its topics are created in the test)."""
-    port = processes.free_port()
-    proc = processes.start_tansu(port, tmp_path / "broker-logs")
-    processes.wait_for_port(proc, port)
-    holder = {"proc": proc, "port": port, "bootstrap": f"127.0.0.1:{port}", "logs": tmp_path / "broker-logs"}
-    yield holder
-    holder["proc"].stop()
 
 
 async def seed_crews(mongo_uri: str, prefix: str) -> None:
@@ -56,15 +43,12 @@ async def seed_crews(mongo_uri: str, prefix: str) -> None:
 
 def leader(tmp_path: Path) -> dict[str, str]:
     """A shift leader of the provincial centre: reads, urges and transfers work orders of 370102."""
-    key = ensure_dev_issuer(tmp_path / "issuer")
-    token = issue_token(key, subject="agent:u-37-0021", tenant="37", roles=["shift_leader"])
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(tmp_path, subject="agent:u-37-0021", tenant="37", roles=["shift_leader"])
 
 
 def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **settings: str) -> ServiceProcess:
-    return start_service("dispatch", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", "3701", T],
-                         jwks_path=tmp_path / "issuer" / "jwks.json", log_dir=tmp_path / "logs",
-                         settings={"SCAN_INTERVAL_SECONDS": "0", **settings})
+    return start_in(tmp_path, "dispatch", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", "3701", T],
+                    settings={"SCAN_INTERVAL_SECONDS": "0", **settings})
 
 
 async def send_new_ticket(bootstrap: str, ticket_id: str) -> str:
@@ -116,23 +100,23 @@ async def test_killed_after_storing_the_order_and_an_urge_the_restarted_dispatch
     tmp_path, own_broker, mongo_uri, unique_name
 ) -> None:
     prefix, ticket_id = f"t{unique_name}", f"{T}-CRASH-{unique_name}"
-    await create_topics(own_broker["bootstrap"])
+    await create_topics(own_broker.bootstrap)
     await seed_crews(mongo_uri, prefix)
     headers = leader(tmp_path)
-    paused = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, OUTBOX_PAUSED="true")
+    paused = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, OUTBOX_PAUSED="true")
     try:
         await asyncio.to_thread(paused.wait_ready)
-        await send_new_ticket(own_broker["bootstrap"], ticket_id)
+        await send_new_ticket(own_broker.bootstrap, ticket_id)
         order = await wait_for_order(paused, headers, ticket_id)
         assert (order["state"], order["crew_code"]) == ("dispatched", CREW)
         assert not any(k.startswith("outbox") for k in order)
         await post(paused, headers, f"/api/v1/work-orders/{ticket_id}/urge", {"reason": "客户第三次来电催问"})
     finally:
         paused.kill()  # state stored, events never published
-    restarted = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, OUTBOX_STALE_AFTER_SECONDS="2")
+    restarted = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, OUTBOX_STALE_AFTER_SECONDS="2")
     try:
         await asyncio.to_thread(restarted.wait_ready)
-        seen = await consume_events(own_broker["bootstrap"], [*NEW_TICKET_TOPICS, "ticket.urged.v1"],
+        seen = await consume_events(own_broker.bootstrap, [*NEW_TICKET_TOPICS, "ticket.urged.v1"],
                                     match=lambda e: e.get("subject") == ticket_id, until=lambda s: len(s) >= 4, timeout=60)
         history = (await wait_for_order(restarted, headers, ticket_id))["history"]
     finally:
@@ -142,31 +126,31 @@ async def test_killed_after_storing_the_order_and_an_urge_the_restarted_dispatch
 
 
 @pytest.mark.xfail(
-    reason="known gap: after the embedded broker is stopped and started again under a running dispatch, its relay keeps "
-    "the stored transfer and urge but they do not reach the restarted broker within 90 s (intake's relay does); "
-    "the events stay stored and a restarted dispatch republishes them",
+    reason="known gap of the embedded broker, not of the relay (issue #22): tansu on memory storage comes back with no "
+    "topics and acknowledges produce requests to them, then drops the records. Measured: after the restart the relay's "
+    "hotline_events_published_total counts ticket.transferred.v1 and ticket.urged.v1 once each and its backlog is 0, "
+    "yet no consumer reads them. Real Kafka (and a durable tansu) keep their topics across a restart",
     strict=False,
 )
 async def test_an_action_taken_while_the_broker_is_down_is_published_once_it_is_back(
     tmp_path, own_broker, mongo_uri, unique_name
 ) -> None:
     prefix, ticket_id = f"t{unique_name}", f"{T}-DOWN-{unique_name}"
-    await create_topics(own_broker["bootstrap"])
+    await create_topics(own_broker.bootstrap)
     await seed_crews(mongo_uri, prefix)
     headers = leader(tmp_path)
-    service = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix)
+    service = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix)
     try:
         await asyncio.to_thread(service.wait_ready)
-        await send_new_ticket(own_broker["bootstrap"], ticket_id)
+        await send_new_ticket(own_broker.bootstrap, ticket_id)
         assert (await wait_for_order(service, headers, ticket_id))["state"] == "dispatched"
-        own_broker["proc"].stop()  # the broker goes away; actions are still taken and stored
+        own_broker.stop()  # the broker goes away; actions are still taken and stored
         moved = await post(service, headers, f"/api/v1/work-orders/{ticket_id}/transfer",
                            {"to_unit": "370124", "reason": "属地为历城区"})
         assert (moved["state"], moved["owner_unit"]) == ("transferred", "370124")
         await post(service, headers, f"/api/v1/work-orders/{ticket_id}/urge", {"reason": "请尽快处理"})
-        own_broker["proc"] = processes.start_tansu(own_broker["port"], own_broker["logs"])
-        await asyncio.to_thread(processes.wait_for_port, own_broker["proc"], own_broker["port"])
-        seen = await consume_events(own_broker["bootstrap"], ["ticket.transferred.v1", "ticket.urged.v1"],
+        own_broker.restart()
+        seen = await consume_events(own_broker.bootstrap, ["ticket.transferred.v1", "ticket.urged.v1"],
                                     match=lambda e: e.get("subject") == ticket_id, until=lambda s: len(s) >= 2, timeout=90)
     finally:
         service.proc.stop()

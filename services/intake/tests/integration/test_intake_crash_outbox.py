@@ -11,9 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack import processes
-from devstack.devtoken import ensure_dev_issuer, issue_token
-from devstack.service_process import consume_events, start_service
+from devstack.service_process import ServiceProcess, bearer, consume_events, start_in
 from intake_fixtures import NORMAL
 from intake_support import seed_customers
 
@@ -21,25 +19,13 @@ pytestmark = pytest.mark.integration
 TENANT = "370102"
 
 
-@pytest.fixture
-def own_broker(tmp_path: Path):
-    """A tansu for this test alone: the second test stops and restarts it."""
-    port = processes.free_port()
-    proc = processes.start_tansu(port, tmp_path / "broker-logs")
-    processes.wait_for_port(proc, port)
-    holder = {"proc": proc, "port": port, "bootstrap": f"127.0.0.1:{port}", "logs": tmp_path / "broker-logs"}
-    yield holder
-    holder["proc"].stop()
-
-
 def agent(tmp_path: Path) -> dict[str, str]:
-    key = ensure_dev_issuer(tmp_path / "issuer")
-    return {"Authorization": f"Bearer {issue_token(key, subject='zhangsan', tenant='37', roles=['agent'])}"}
+    return bearer(tmp_path, subject="zhangsan", tenant="37", roles=["agent"])
 
 
-def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **settings: str):
-    return start_service("intake", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", TENANT],
-                         jwks_path=tmp_path / "issuer" / "jwks.json", log_dir=tmp_path / "logs", settings=settings)
+def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **settings: str) -> ServiceProcess:
+    return start_in(tmp_path, "intake", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", TENANT],
+                    settings=settings)
 
 
 TOPICS = ["ticket.created.v1", "ticket.repeat_contact_attached.v1"]
@@ -72,16 +58,16 @@ async def test_killed_after_storing_its_orders_the_restarted_intake_publishes_ea
     prefix = f"t{unique_name}"
     await seed_customers(mongo_uri, prefix, [NORMAL])
     headers = agent(tmp_path)
-    paused = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, OUTBOX_PAUSED="true")
+    paused = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, OUTBOX_PAUSED="true")
     try:
         paused.wait_ready()
         ticket_id = await take_calls(paused.url, headers, f"咨询电价 {unique_name}")
     finally:
         paused.kill()  # state stored, events never published
-    restarted = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, OUTBOX_STALE_AFTER_SECONDS="2")
+    restarted = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, OUTBOX_STALE_AFTER_SECONDS="2")
     try:
         restarted.wait_ready(timeout=180)  # the dead process's group members hold the partitions until their session times out
-        seen = await consume_events(own_broker["bootstrap"], TOPICS, match=lambda e: e.get("subject") == ticket_id,
+        seen = await consume_events(own_broker.bootstrap, TOPICS, match=lambda e: e.get("subject") == ticket_id,
                                     until=lambda s: len(s) >= 2, timeout=60)
     finally:
         restarted.proc.stop()
@@ -94,14 +80,13 @@ async def test_orders_taken_while_the_broker_is_down_are_published_once_it_is_ba
     prefix = f"t{unique_name}"
     await seed_customers(mongo_uri, prefix, [NORMAL])
     headers = agent(tmp_path)
-    service = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix)
+    service = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix)
     try:
         service.wait_ready()
-        own_broker["proc"].stop()  # the broker goes away; orders are still taken and stored
+        own_broker.stop()  # the broker goes away; orders are still taken and stored
         ticket_id = await take_calls(service.url, headers, f"咨询 {unique_name}")
-        own_broker["proc"] = processes.start_tansu(own_broker["port"], own_broker["logs"])
-        processes.wait_for_port(own_broker["proc"], own_broker["port"])
-        seen = await consume_events(own_broker["bootstrap"], TOPICS, match=lambda e: e.get("subject") == ticket_id,
+        own_broker.restart()
+        seen = await consume_events(own_broker.bootstrap, TOPICS, match=lambda e: e.get("subject") == ticket_id,
                                     until=lambda s: len(s) >= 2, timeout=90)
     finally:
         service.proc.stop()

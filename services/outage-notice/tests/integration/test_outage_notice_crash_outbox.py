@@ -15,35 +15,21 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from devstack import processes
-from devstack.devtoken import ensure_dev_issuer, issue_token
-from devstack.service_process import consume_events, start_service
+from devstack.service_process import ServiceProcess, bearer, consume_events, start_in
 from outage_notice_builders import TENANT, report, seed_grid
 
 pytestmark = pytest.mark.integration
 TOPICS = ["outage.published.v1", "outage.started.v1", "outage.restored.v1", "notification.sent.v1"]
 
 
-@pytest.fixture
-def own_broker(tmp_path: Path):
-    """A tansu for this test alone: the second test stops and restarts it."""
-    port = processes.free_port()
-    proc = processes.start_tansu(port, tmp_path / "broker-logs")
-    processes.wait_for_port(proc, port)
-    holder = {"proc": proc, "port": port, "bootstrap": f"127.0.0.1:{port}", "logs": tmp_path / "broker-logs"}
-    yield holder
-    holder["proc"].stop()
-
-
 def staff(tmp_path: Path) -> dict[str, str]:
-    key = ensure_dev_issuer(tmp_path / "issuer")
-    return {"Authorization": f"Bearer {issue_token(key, subject='li', tenant=TENANT, roles=['unit_staff'])}"}
+    return bearer(tmp_path, subject="li", tenant=TENANT, roles=["unit_staff"])
 
 
-def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **settings: str):
+def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **settings: str) -> ServiceProcess:
     settings = {"NOTIFY_SINK_DIR": str(tmp_path / "notices"), **settings}
-    return start_service("outage-notice", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", TENANT],
-                         jwks_path=tmp_path / "issuer" / "jwks.json", log_dir=tmp_path / "logs", settings=settings)
+    return start_in(tmp_path, "outage-notice", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", TENANT],
+                    settings=settings)
 
 
 def call(method: str, url: str, headers: dict[str, str], expect: int, **kw) -> dict:
@@ -94,7 +80,7 @@ async def test_killed_after_storing_an_outage_and_its_notices_the_restarted_serv
     await seed_grid(mongo_uri, prefix)
     headers = staff(tmp_path)
     outage_id = f"TD-{unique_name}"
-    paused = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, OUTBOX_PAUSED="true", SCHEDULER_INTERVAL_SECONDS="0.5")
+    paused = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, OUTBOX_PAUSED="true", SCHEDULER_INTERVAL_SECONDS="0.5")
     try:
         paused.wait_ready()
         body = report(outage_id, {"feeder_codes": ["F1"], "area": "泉城路南段"}, timedelta(minutes=-5))
@@ -110,10 +96,10 @@ async def test_killed_after_storing_an_outage_and_its_notices_the_restarted_serv
     stored = await stored_events(mongo_uri, prefix)
     topics = sorted(stored.values())
     assert topics == ["notification.sent.v1"] * 5 + ["outage.published.v1", "outage.started.v1"]
-    restarted = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, OUTBOX_STALE_AFTER_SECONDS="2")
+    restarted = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, OUTBOX_STALE_AFTER_SECONDS="2")
     try:
         restarted.wait_ready()
-        await published_once(own_broker["bootstrap"], stored, timeout=60)
+        await published_once(own_broker.bootstrap, stored, timeout=60)
     finally:
         restarted.proc.stop()
 
@@ -125,10 +111,10 @@ async def test_an_outage_reported_started_and_restored_while_the_broker_is_down_
     await seed_grid(mongo_uri, prefix)
     headers = staff(tmp_path)
     outage_id = f"TD-{unique_name}"
-    service = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix, SCHEDULER_ENABLED="false")
+    service = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix, SCHEDULER_ENABLED="false")
     try:
         service.wait_ready()
-        own_broker["proc"].stop()  # the broker goes away; outages are still reported and stored
+        own_broker.stop()  # the broker goes away; outages are still reported and stored
         body = report(outage_id, {"ta_codes": ["A4"]}, timedelta(minutes=-5))
         assert call("POST", f"{service.url}/api/v1/outages", headers, 201, json=body)["state"] == "published"
         call("POST", f"{service.url}/api/v1/outages/{outage_id}/start", headers, 200, json={})
@@ -137,8 +123,7 @@ async def test_an_outage_reported_started_and_restored_while_the_broker_is_down_
         assert [v["action"] for v in read["revisions"]] == ["reported", "published", "started", "restored"]
         stored = await stored_events(mongo_uri, prefix)
         assert sorted(stored.values()) == ["outage.published.v1", "outage.restored.v1", "outage.started.v1"]
-        own_broker["proc"] = processes.start_tansu(own_broker["port"], own_broker["logs"])
-        processes.wait_for_port(own_broker["proc"], own_broker["port"])
-        await published_once(own_broker["bootstrap"], stored, timeout=90)
+        own_broker.restart()
+        await published_once(own_broker.bootstrap, stored, timeout=90)
     finally:
         service.proc.stop()

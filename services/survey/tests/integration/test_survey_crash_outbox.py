@@ -16,9 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from devstack import processes
-from devstack.devtoken import ensure_dev_issuer, issue_token
-from devstack.service_process import ServiceProcess, consume_events, start_service
+from devstack.service_process import ServiceProcess, bearer, consume_events, start_in
 from hotline_contracts import make_event
 from hotline_contracts.events.ticket import TicketClosedV1
 
@@ -27,25 +25,13 @@ TENANT = "370102"
 SCHEDULED, COMPLETED = "return_visit.scheduled.v1", "return_visit.completed.v1"
 
 
-@pytest.fixture
-def own_broker(tmp_path: Path):
-    """A tansu for this test alone: the broker-down test stops and restarts it."""
-    port = processes.free_port()
-    proc = processes.start_tansu(port, tmp_path / "broker-logs")
-    processes.wait_for_port(proc, port)
-    holder = {"proc": proc, "port": port, "bootstrap": f"127.0.0.1:{port}", "logs": tmp_path / "broker-logs"}
-    yield holder
-    holder["proc"].stop()
-
-
 def agent(tmp_path: Path) -> dict[str, str]:
-    key = ensure_dev_issuer(tmp_path / "issuer")
-    return {"Authorization": f"Bearer {issue_token(key, subject='agent:liuyang', tenant='37', roles=['agent'])}"}
+    return bearer(tmp_path, subject="agent:liuyang", tenant="37", roles=["agent"])
 
 
 def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **settings: str) -> ServiceProcess:
-    return start_service("survey", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", TENANT],
-                         jwks_path=tmp_path / "issuer" / "jwks.json", log_dir=tmp_path / "logs", settings=settings)
+    return start_in(tmp_path, "survey", kafka=bootstrap, mongo_uri=mongo_uri, db_prefix=prefix, tenants=["37", TENANT],
+                    settings=settings)
 
 
 async def close_order(bootstrap: str, ticket: str) -> None:
@@ -99,7 +85,7 @@ async def test_killed_after_storing_a_visit_and_then_a_result_each_restart_publi
     tmp_path, own_broker, mongo_uri, unique_name
 ) -> None:
     prefix, ticket, headers = f"t{unique_name}", f"{TENANT}-20261127-{unique_name[-6:]}", agent(tmp_path)
-    broker = own_broker["bootstrap"]
+    broker = own_broker.bootstrap
     paused = start(tmp_path, broker, mongo_uri, prefix, OUTBOX_PAUSED="true")
     try:
         paused.wait_ready()
@@ -139,17 +125,16 @@ async def test_a_result_recorded_while_the_broker_is_down_is_published_once_it_i
     tmp_path, own_broker, mongo_uri, unique_name
 ) -> None:
     prefix, ticket, headers = f"t{unique_name}", f"{TENANT}-20261127-{unique_name[-6:]}", agent(tmp_path)
-    service = start(tmp_path, own_broker["bootstrap"], mongo_uri, prefix)
+    service = start(tmp_path, own_broker.bootstrap, mongo_uri, prefix)
     try:
         service.wait_ready()
-        await close_order(own_broker["bootstrap"], ticket)
+        await close_order(own_broker.bootstrap, ticket)
         visit = await due_visit(service, headers, ticket)
-        each_once(await published(own_broker["bootstrap"], ticket, [SCHEDULED], 1), [SCHEDULED])
-        own_broker["proc"].stop()  # the broker goes away; the agent's answer is still taken and stored
+        each_once(await published(own_broker.bootstrap, ticket, [SCHEDULED], 1), [SCHEDULED])
+        own_broker.stop()  # the broker goes away; the agent's answer is still taken and stored
         record(service, headers, visit["visit_id"])
-        own_broker["proc"] = processes.start_tansu(own_broker["port"], own_broker["logs"])
-        processes.wait_for_port(own_broker["proc"], own_broker["port"])
-        seen = await published(own_broker["bootstrap"], ticket, [COMPLETED], 1, timeout=90)
+        own_broker.restart()
+        seen = await published(own_broker.bootstrap, ticket, [COMPLETED], 1, timeout=90)
     finally:
         service.proc.stop()
     each_once(seen, [COMPLETED])
