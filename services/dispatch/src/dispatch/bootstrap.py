@@ -11,6 +11,7 @@ from importlib import resources
 from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryUnitOfWork
 from dispatch.adapters.mongo import MongoCrews, MongoHandovers, MongoOrders
 from dispatch.adapters.mongo_uow import MongoUnitOfWork
+from dispatch.adapters.outage_outcomes import MemoryOutageOutcomes, MongoOutageOutcomes
 from dispatch.deps import Deps
 from dispatch.domain.rules import TABLES, VALIDATORS
 from dispatch.metrics import DispatchMetrics
@@ -41,7 +42,8 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
     crews = MongoCrews(runtime.dbs)
     deps = Deps(
         uow=lambda tenant: MongoUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
-        rules=rules, crews=crews, clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
+        rules=rules, crews=crews, outcomes=MongoOutageOutcomes(runtime.dbs, lambda: datetime.now(UTC)),
+        clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
     )
 
     async def prepare(rt: Runtime) -> None:
@@ -74,5 +76,5 @@ def fake_bootstrap(
     return Deps(
         uow=lambda tenant: MemoryUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
         rules=MemoryRuleStore(VALIDATORS, defaults=default_rules() if rules is None else rules), crews=MemoryCrews(list(crews), list(rosters)),
-        clock=clock, metrics=DispatchMetrics.create(),
+        outcomes=MemoryOutageOutcomes(), clock=clock, metrics=DispatchMetrics.create(),
     )

@@ -223,3 +223,18 @@ ORDER_ACTIONS: dict[str, type[OrderAction]] = {
     for cls in (AcceptByCrew, Depart, Arrive, Complete, Reply, AuditReply, Return, Transfer, Reassign, Suspend, Resume,
                 StartReturnVisit, Close, Archive, Reopen)
 }
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettleOutage:
+    """停电结束: an outage was restored or cancelled; every order waiting on it is closed or dispatched.
+
+    `event_id` is the outage event's id (an order it already settled is recognised on redelivery).
+    """
+
+    outage_id: str
+    end: str  # dispatch.domain.outage_wait.OutageEnd value
+    at: datetime
+    actor: str
+    reason: str = ""
+    event_id: str | None = None

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
-from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader
+from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader, OutageOutcomes
 from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for
 from servicekit.rules import RuleStore
 
@@ -21,6 +21,7 @@ class Deps:
     handovers: HandoverReader
     rules: RuleStore  # rule tables: read by the use cases, saved by the admin API (no events)
     crews: CrewDirectory
+    outcomes: OutageOutcomes  # how known outages ended (the orders waiting on them are settled by it)
     clock: Clock
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
     _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)

@@ -18,6 +18,7 @@ SHARED_STATE = {
     State.CLOSED: TicketState.CLOSED, State.ARCHIVED: TicketState.ARCHIVED, State.RETURNED: TicketState.RETURNED,
     State.TRANSFERRED: TicketState.DISPATCHED, State.REASSIGNED: TicketState.ASSIGNED,
     State.SUSPENDED: TicketState.SUSPENDED, State.REOPENED: TicketState.ACCEPTED,
+    State.AWAITING_OUTAGE: TicketState.SUSPENDED,  # 等待停电恢复: the shared "clock paused" state
 }
 
 

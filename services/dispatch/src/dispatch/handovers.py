@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from dispatch.commands import BuildHandover, ConfirmHandover
 from dispatch.deps import Deps
 from dispatch.domain.clocks import evaluate, nearest_due
-from dispatch.domain.handover import ShiftWindow, select_for_handover
+from dispatch.domain.handover import ShiftWindow, select_for_handover, waiting_on_outages
 from dispatch.events import utc
 from dispatch.ports import StaleHandover
 from hotline_contracts.events.shift import HandoverConfirmation, ShiftHandoverPublishedV1
@@ -44,9 +44,11 @@ async def build(centre: str, cmd: BuildHandover, *, deps: Deps) -> dict:
     window = await shift_window(centre, leaving, "body.leaving_shift", deps)
     await shift_window(centre, arriving, "body.arriving_shift", deps)
     now = deps.clock()
-    picked = []
+    picked, waiting = [], {}
     for tenant in cmd.scope:
         orders = await deps.orders.for_handover(tenant, window.starts_at, window.ends_at, agents)
+        for outage_id, n in waiting_on_outages(orders, window, frozenset(agents)).items():
+            waiting[f"{tenant}/{outage_id}"] = n
         rules, calendar = await deps.clock_rules(tenant, now), await deps.calendar(tenant, now)
         due = {o.ticket_id: nearest_due(evaluate(o, rules, calendar, now)) for o in orders}
         picked += [(due[o.ticket_id], o) for o in select_for_handover(orders, window, frozenset(agents), due)]
@@ -57,6 +59,7 @@ async def build(centre: str, cmd: BuildHandover, *, deps: Deps) -> dict:
         "agents": agents, "important_matters": cmd.important_matters, "shift_leader": cmd.actor, "created_at": now,
         "orders": [{"ticket_id": o.ticket_id, "tenant": o.tenant, "state": o.state.value, "owner_unit": o.owner_unit,
                     "business_type": o.business_type, "due_at": utc(d) if d is not None else None} for d, o in picked],
+        "awaiting_outage": waiting,  # tenant/outage → orders waiting on it (closed by its restoration)
         "leaving_confirmed_by": None, "arriving_confirmed_by": None, "checks": [], "comments": [], "published_at": None,
     }
     async with deps.uow(centre) as uow:

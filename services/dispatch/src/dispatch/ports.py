@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from dispatch.domain.model import HistoryEntry, WorkOrder
+from dispatch.domain.outage_wait import OutageOutcome
 from hotline_contracts import Envelope
 from hotline_contracts.envelope import EventData
 from servicekit.uow import Events, UnitOfWork
@@ -42,6 +43,7 @@ class OrderReader(Protocol):
     async def list_open(self, tenant: str) -> list[WorkOrder]: ...
     async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]: ...
     async def for_handover(self, tenant: str, starts: datetime, ends: datetime, agents: list[str]) -> list[WorkOrder]: ...
+    async def awaiting(self, tenant: str, outage_ids: list[str]) -> list[WorkOrder]: ...  # waiting on these outages
 
 
 class OrderRepository(OrderReader, Protocol):
@@ -51,6 +53,18 @@ class OrderRepository(OrderReader, Protocol):
     # Optimistic on the order's version, or StaleOrder.
     async def save(self, order: WorkOrder, new_history: list[HistoryEntry], events: Sequence[Envelope[Any]]) -> None: ...
     async def save_marks(self, tenant: str, marks: Marks, events: dict[str, list[Envelope[Any]]]) -> None: ...
+    # Many waiting orders settled by their outage's end, each with its events, in bulk. An order no longer
+    # waiting at the version read is skipped with its events (another settlement got there first); returns
+    # the ticket ids stored.
+    async def save_settled(self, tenant: str, settled: list[tuple[WorkOrder, list[HistoryEntry]]],
+                           events: dict[str, list[Envelope[Any]]]) -> list[str]: ...
+
+
+class OutageOutcomes(Protocol):
+    """停电结果 (collection `outage_outcomes`): how known outages ended; the first outcome heard is kept."""
+
+    async def known(self, tenant: str) -> dict[str, OutageOutcome]: ...  # recent ones, cached (read per new ticket)
+    async def record(self, tenant: str, outcome: OutageOutcome) -> OutageOutcome: ...  # the one stored
 
 
 class CrewDirectory(Protocol):
@@ -119,6 +133,15 @@ class DispatchUnitOfWork(UnitOfWork):
     def save_order(self, order: WorkOrder, new_history: list[HistoryEntry]) -> None:
         """Optimistic: committing raises StaleOrder when the order changed since it was read."""
         self._stage([order.ticket_id], lambda ev: self._orders.save(order, new_history, ev.get(order.ticket_id, [])))
+
+    def save_settled(self, settled: list[tuple[WorkOrder, list[HistoryEntry]]]) -> None:
+        """Orders settled by their outage's end, in bulk; after commit `settled_ids` names those stored."""
+        self.settled_ids: list[str] = []
+
+        async def run(ev: dict[str, list[Envelope[Any]]]) -> None:
+            self.settled_ids = await self._orders.save_settled(self.tenant, settled, ev)
+
+        self._stage([o.ticket_id for o, _ in settled], run)
 
     def save_marks(self, marks: Marks) -> None:
         """Many orders' time-limit marks in one bulk write, each with the events raised about it."""

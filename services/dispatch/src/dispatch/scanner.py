@@ -7,6 +7,7 @@ import logging
 
 from dispatch.commands import ScanTimeLimits
 from dispatch.deps import Deps
+from dispatch.outage_settlement import settle_stragglers
 from dispatch.timing import scan_tenant
 from servicekit.runtime import Runtime
 
@@ -19,6 +20,7 @@ async def run_scanner(runtime: Runtime, deps: Deps, interval: float) -> None:
     while True:
         for tenant in runtime.settings.hosted_tenants:
             try:
+                await settle_stragglers(tenant, deps=deps)  # waiting on an outage whose end was already handled
                 await scan_tenant(tenant, ScanTimeLimits(), deps=deps)
             except asyncio.CancelledError:
                 raise

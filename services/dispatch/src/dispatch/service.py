@@ -10,6 +10,7 @@ from dispatch import outcomes
 from dispatch.commands import OrderAction, TakeNewTicket
 from dispatch.deps import Deps
 from dispatch.domain.model import HistoryEntry, WorkOrder
+from dispatch.domain.outage_wait import waits_on
 from dispatch.domain.routing import choose_crew, needs_crew, route
 from dispatch.domain.transitions import IllegalTransition, apply
 from dispatch.events import SYSTEM, state_changed
@@ -39,16 +40,20 @@ async def take_new_ticket(tenant: str, cmd: TakeNewTicket, *, deps: Deps) -> Wor
     now = deps.clock()
     decision = route(order, await deps.rules.active(tenant, "routing", now))
     order.owner_unit, order.station_code, order.routing_rule_id = decision.to_unit, decision.station_code, decision.rule_id
-    entry = apply(order, "dispatch", actor=SYSTEM, at=now, reason=f"rule {decision.rule_id}")
+    # A call inside a known outage waits on it (等待停电恢复): no crew, no ticket.dispatched, clocks paused.
+    waiting = waits_on(order.outage_id, order.created_at, (await deps.outcomes.known(tenant)).get(order.outage_id or ""))
+    entry = apply(order, "await_outage" if waiting else "dispatch", actor=SYSTEM, at=now,
+                  reason=f"停电 {order.outage_id} / outage {order.outage_id}" if waiting else f"rule {decision.rule_id}")
     if needs_crew(order) and order.station_code:
         on_duty = await deps.crews.on_duty(tenant, order.station_code, now)
         order.crew_code = choose_crew(on_duty, await deps.orders.workload(tenant, on_duty))
     async with deps.uow(tenant) as uow:
         uow.add_order(order)
         _record_moves(uow, order, [entry])
-        uow.record(TicketDispatchedV1(
-            ticket_id=order.ticket_id, to_unit=order.owner_unit, to_station_code=order.station_code,
-            routing_rule_id=order.routing_rule_id, by=SYSTEM, at=now), subject=order.ticket_id)
+        if not waiting:
+            uow.record(TicketDispatchedV1(
+                ticket_id=order.ticket_id, to_unit=order.owner_unit, to_station_code=order.station_code,
+                routing_rule_id=order.routing_rule_id, by=SYSTEM, at=now), subject=order.ticket_id)
         if order.crew_code:
             uow.record(CrewAssignedV1(
                 ticket_id=order.ticket_id, crew_code=order.crew_code, handler=SYSTEM, at=now,

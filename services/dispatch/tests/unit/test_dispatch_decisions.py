@@ -30,8 +30,10 @@ def test_crew_choice_takes_the_least_busy_on_duty_crew():
     assert choose_crew([], {"S01-C1": 0}) is None
 
 
-def test_outage_linked_repairs_get_no_crew():
-    assert needs_crew(make_order()) and not needs_crew(make_order(outage_id="TD-370102-20261126-0001"))
+def test_repairs_waiting_on_an_outage_get_no_crew_but_released_ones_do():
+    outage = "TD-370102-20261126-0001"
+    assert needs_crew(make_order()) and not needs_crew(make_order(outage_id=outage, state=State.AWAITING_OUTAGE))
+    assert needs_crew(make_order(outage_id=outage, state=State.DISPATCHED))  # released after the outage's end
 
 
 def _repair_reply(**kw):

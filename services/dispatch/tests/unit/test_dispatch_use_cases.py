@@ -35,12 +35,6 @@ async def test_new_repair_ticket_is_dispatched_to_the_least_busy_on_duty_crew(de
     assert {(e.tenant, e.subject, e.source) for e in outbox.published[:3]} == {(T, "A", "/hotline/dispatch")}
 
 
-async def test_outage_linked_ticket_gets_no_crew(deps, outbox):
-    order = await take_new_ticket(T, new_ticket(outage_id="TD-370102-20261126-0001"), deps=deps)
-    assert order.state.value == "dispatched" and order.crew_code is None
-    assert published(outbox, "crew.assigned.v1") == []
-
-
 async def test_a_redelivered_ticket_is_already_handled_and_another_under_its_number_refused(deps, outbox):
     await take_new_ticket(T, new_ticket(event_id="ev-1"), deps=deps)
     with pytest.raises(AlreadyHandled):

@@ -184,7 +184,7 @@ def created_events(t: Ticket) -> list[Envelope[Any]]:
     if t.outage_id:
         events.append(_event(t, TicketLinkedToOutageV1(
             ticket_id=t.ticket_id, outage_id=t.outage_id, match_level=t.outage_match, linked_by="system:intake",
-            at=t.accepted_at, estimated_restore_at=t.outage_restore_at, cause=t.outage_cause,
+            at=t.accepted_at, estimated_restore_at=t.outage_restore_at, cause=t.outage_cause, account_no=t.account_no,
         )))
     if t.state == "closed":
         events.append(_event(t, TicketClosedV1(

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from outage_notice.adapters.gateway import FileSinkGateway, HttpSmsGateway
+from outage_notice.adapters.linked_calls import MemoryOutageCalls, MongoOutageCalls
 from outage_notice.adapters.memory import (
     MemoryDirectory,
     MemoryOutageUnitOfWork,
@@ -60,13 +61,15 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
         runtime.dbs, cache_size=settings.place_cache_size, cache_ttl_seconds=settings.place_cache_ttl_seconds
     )
     metrics = OutageMetrics(runtime.metrics.registry, settings.service_name)
+    calls = MongoOutageCalls(runtime.dbs)
     deps = Deps(
         uow=lambda tenant: MongoOutageUnitOfWork(tenant, outages, queue),
         outages=outages, notices=queue, directory=directory, gateway=make_gateway(settings),
         rules=MongoRuleStore(runtime.dbs, RULE_TABLES, audit=runtime.audit),
-        clock=SystemClock(), index=OutageIndex(outages, metrics), metrics=metrics, tz=ZoneInfo(settings.display_timezone),
+        clock=SystemClock(), index=OutageIndex(outages, metrics), calls=calls, metrics=metrics,
+        tz=ZoneInfo(settings.display_timezone),
     )
-    runtime.startup_hooks.append(_prepare(settings, deps, [outages, directory, queue]))
+    runtime.startup_hooks.append(_prepare(settings, deps, [outages, directory, queue, calls]))
     return deps
 
 
@@ -100,6 +103,6 @@ def fake_bootstrap(
     return Deps(
         uow=lambda tenant: MemoryOutageUnitOfWork(tenant, store),
         outages=store.outages, notices=store.notices, directory=directory or MemoryDirectory(), rules=rules or MemoryRuleStore(RULE_TABLES, defaults=default_rules()),
-        gateway=gateway or RecordingGateway(), clock=clock, index=OutageIndex(store.outages, metrics), metrics=metrics,
+        gateway=gateway or RecordingGateway(), clock=clock, index=OutageIndex(store.outages, metrics), calls=MemoryOutageCalls(), metrics=metrics,
         tz=tz or ZoneInfo("Asia/Shanghai"),
     )

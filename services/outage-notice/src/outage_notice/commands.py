@@ -81,3 +81,13 @@ class DeliverDueNotices:
     """Send up to `limit` notices whose time has come, and announce each result."""
 
     limit: int = 500
+
+
+@dataclass(frozen=True)
+class RecordLinkedCall:
+    """来电关联停电: a repair call intake linked to the outage (from ticket.linked_to_outage.v1); counted once per ticket."""
+
+    outage_id: str
+    ticket_id: str
+    account_no: str | None
+    at: datetime

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from outage_notice.index import OutageIndex
 from outage_notice.metrics import OutageMetrics
-from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, NoticeLedger, OutageReader
+from outage_notice.ports import Clock, CustomerDirectory, NoticeGateway, NoticeLedger, OutageCalls, OutageReader
 from outage_notice.uow import OutageUnitOfWork
 from servicekit.rules import RuleStore
 
@@ -25,5 +25,6 @@ class Deps:
     gateway: NoticeGateway
     clock: Clock
     index: OutageIndex
+    calls: OutageCalls  # repair calls linked to each outage (counted once per ticket)
     metrics: OutageMetrics | None = None
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from hotline_contracts.events.common import NotificationResult, NotifyChannel
-from hotline_contracts.events.notification import NotificationSentV1
+from hotline_contracts.events.notification import NoticePurpose, NotificationSentV1
 from outage_notice.commands import DeliverDueNotices, QueueRenotices
 from outage_notice.deps import Deps
 from outage_notice.domain.notices import Notice, NoticeKind, NoticeRules, notification_id, renotice_due
@@ -72,4 +72,5 @@ def _sent_event(notice: Notice, result: str, detail: str | None, provider_id: st
         notification_id=notification_id(notice), account_no=notice.account_no, channel=NotifyChannel(notice.channel),
         result=NotificationResult(result), recipient_masked=masked_recipient(notice),
         detail=detail if result != "sent" else None, provider_message_id=provider_id, at=now,
+        purpose=NoticePurpose(notice.kind.value), outage_id=notice.outage_id,
     )

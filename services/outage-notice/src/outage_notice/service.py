@@ -22,6 +22,7 @@ from outage_notice.deps import Deps
 from outage_notice.domain.leadtime import LeadTimeRules, check_change, evaluate_report
 from outage_notice.domain.notices import NoticeKind, NoticeRules, Recipient, plan_notices
 from outage_notice.domain.outage import Outage, apply_change, first_revision, transition
+from outage_notice.linked_calls import with_callers
 from outage_notice.uow import OutageUnitOfWork
 from servicekit.errors import not_found
 
@@ -123,7 +124,9 @@ async def restore_outage(tenant: str, cmd: RestoreOutage, *, deps: Deps) -> Outa
         updated, revision = transition(outage, "restored", by=cmd.by, at=cmd.at or deps.clock.now(), reason=cmd.remark)
         uow.outages.save(updated, revision, expected_seq=outage.seq)
         uow.record(events.restored(updated, cmd.by, cmd.remark), subject=updated.outage_id)
-        await queue_notices(uow, updated, NoticeKind.RESTORATION, await deps.directory.affected(tenant, updated.scope), deps=deps)
+        # The affected area and the outage's callers, each customer once (linked_calls).
+        told = await with_callers(tenant, updated.outage_id, await deps.directory.affected(tenant, updated.scope), deps=deps)
+        await queue_notices(uow, updated, NoticeKind.RESTORATION, told, deps=deps)
         await uow.commit()
     deps.index.put(updated)
     return updated

@@ -87,6 +87,9 @@ class NotificationSentV1(EventData):
     )
     provider_message_id: str | None = Field(default=None, max_length=128)
     at: AwareDatetime
+    # Optional since 2026-11: what the message was about, so each customer is seen told once per outage and purpose.
+    purpose: NoticePurpose | None = Field(default=None, description="通知用途; what the customer was told")
+    outage_id: OutageId | None = Field(default=None, description="所涉停电信息; the outage it was about")
 
     @model_validator(mode="after")
     def _not_sent_has_detail(self) -> NotificationSentV1:

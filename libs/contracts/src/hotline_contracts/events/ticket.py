@@ -105,6 +105,10 @@ class TicketLinkedToOutageV1(EventData):
         default=None, description="告知客户的预计复电时间; restoration time told to the caller"
     )
     cause: ShortText | None = Field(default=None, description="告知客户的停电原因; outage cause told to the caller")
+    # Optional since 2026-11: lets the outage's notifier tell this caller of the restoration once.
+    account_no: AccountNo | None = Field(
+        default=None, description="来电客户户号（复电时通知）; the caller's account, told of the restoration"
+    )
 
 
 class TicketStateChangedV1(EventData):

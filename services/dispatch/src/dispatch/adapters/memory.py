@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from dispatch.domain.model import DONE_STATES, HistoryEntry, WorkOrder
+from dispatch.domain.model import DONE_STATES, HistoryEntry, State, WorkOrder
 from dispatch.ports import DispatchUnitOfWork, DuplicateOrder, Marks, StaleHandover, StaleOrder
 from hotline_contracts import Envelope
 from servicekit.uow import MemoryOutbox
@@ -49,6 +49,23 @@ class MemoryOrders:
         for ticket_id, changed in marks.items():
             self.orders[(tenant, ticket_id)].marks.update(copy.deepcopy(changed))
             self.outbox.commit(events.get(ticket_id, []))
+
+    async def awaiting(self, tenant: str, outage_ids: list[str]) -> list[WorkOrder]:
+        return [copy.deepcopy(o) for (t, _), o in self.orders.items()
+                if t == tenant and o.state == State.AWAITING_OUTAGE and o.outage_id in outage_ids]
+
+    async def save_settled(self, tenant: str, settled: list[tuple[WorkOrder, list[HistoryEntry]]],
+                           events: dict[str, list[Envelope[Any]]]) -> list[str]:
+        stored = []
+        for order, _ in settled:
+            current = self.orders[(tenant, order.ticket_id)]
+            if current.version != order.version or current.state != State.AWAITING_OUTAGE:
+                continue
+            order.version += 1
+            self.orders[(tenant, order.ticket_id)] = copy.deepcopy(order)
+            self.outbox.commit(events.get(order.ticket_id, []))
+            stored.append(order.ticket_id)
+        return stored
 
     async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]:
         counts = dict.fromkeys(crew_codes, 0)

@@ -21,6 +21,7 @@ from typing import Any
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from dispatch.adapters import mongo_settle
 from dispatch.adapters.group_commit import GroupInsert
 from dispatch.adapters.memory import ACTIVE_CREW_STATES
 from dispatch.adapters.mongo_uow import settle, written
@@ -173,6 +174,17 @@ class MongoOrders:
         for n, stage in enumerate(staged):
             settle(self.outbox, stage, stored=n not in refused)
         return len(refused)
+
+    async def awaiting(self, tenant: str, outage_ids: list[str]) -> list[WorkOrder]:
+        # Rides the (tenant, state) index: only waiting orders are read, no index of its own on outage_id
+        # (every insert would pay for it).
+        filt = {"tenant": tenant, "state": State.AWAITING_OUTAGE.value, "outage_id": {"$in": outage_ids}}
+        cursor = self._col(tenant).find(filt, {"history": 0, **WITHOUT_OUTBOX}, batch_size=LIST_BATCH)
+        return [from_doc(doc) async for doc in cursor]
+
+    async def save_settled(self, tenant: str, settled: list[tuple[WorkOrder, list[HistoryEntry]]],
+                           events: dict[str, list[Envelope[Any]]]) -> list[str]:
+        return await mongo_settle.save_settled(self._col(tenant), self.outbox, to_doc, tenant, settled, events, ORDERS)
 
     async def workload(self, tenant: str, crew_codes: list[str]) -> dict[str, int]:
         """Active orders per crew: the last count read plus this process's own assignments since.

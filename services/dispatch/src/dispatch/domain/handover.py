@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dispatch.domain.model import WorkOrder
+from dispatch.domain.model import State, WorkOrder
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,20 @@ def belongs_to_shift(order: WorkOrder, shift: ShiftWindow, agents: frozenset[str
 def select_for_handover(
     orders: list[WorkOrder], shift: ShiftWindow, agents: frozenset[str], due_of: dict[str, float | None]
 ) -> list[WorkOrder]:
-    """Every unresolved order of the shift; those with the earliest running deadline first, undated last."""
-    chosen = [o for o in orders if o.is_open and belongs_to_shift(o, shift, agents)]
+    """Every unresolved order of the shift needing action; the earliest running deadline first, undated last.
+
+    Orders waiting on their outage need nothing from the shift (the outage's restoration closes them):
+    they are summed per outage (`waiting_on_outages`), not listed one by one.
+    """
+    chosen = [o for o in orders if o.is_open and o.state != State.AWAITING_OUTAGE and belongs_to_shift(o, shift, agents)]
     far = float("inf")
     return sorted(chosen, key=lambda o: (due_of.get(o.ticket_id) or far, o.created_at, o.ticket_id))
+
+
+def waiting_on_outages(orders: list[WorkOrder], shift: ShiftWindow, agents: frozenset[str]) -> dict[str, int]:
+    """等待停电恢复: outage id → how many of the shift's orders wait on it."""
+    counts: dict[str, int] = {}
+    for o in orders:
+        if o.state == State.AWAITING_OUTAGE and o.outage_id and belongs_to_shift(o, shift, agents):
+            counts[o.outage_id] = counts.get(o.outage_id, 0) + 1
+    return counts

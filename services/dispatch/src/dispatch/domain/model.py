@@ -26,6 +26,7 @@ class State(StrEnum):
     REASSIGNED = "reassigned"  # 已改派班组
     SUSPENDED = "suspended"  # 已挂起
     REOPENED = "reopened"  # 已重启
+    AWAITING_OUTAGE = "awaiting_outage"  # 等待停电恢复: linked to a known outage, no crew, clocks paused
 
 
 DONE_STATES = frozenset({State.CLOSED, State.ARCHIVED})
@@ -86,6 +87,7 @@ class WorkOrder:
     audit_reasons: list[str] = field(default_factory=list)
     version: int = 0
     source_event_id: str | None = None  # the TicketCreated it was opened from: a redelivery of it is recognised
+    outage_settled_by: str | None = None  # the outage event that closed or released it (recognised on redelivery)
 
     def __post_init__(self) -> None:
         self.owner_unit = self.owner_unit or self.responsible_unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dispatch.domain.model import WorkOrder
+from dispatch.domain.model import State, WorkOrder
 
 MATCH_FIELDS = ("business_type", "sub_type", "station_code", "area_class", "urgency", "important")
 RESPONSIBLE = "$responsible"  # the unit intake named
@@ -46,8 +46,8 @@ def route(order: WorkOrder, rows: list[dict[str, Any]]) -> RouteDecision:
 
 
 def needs_crew(order: WorkOrder) -> bool:
-    """Repair orders get a crew, except those linked to a known outage (already being repaired)."""
-    return order.business_type == "fault_repair" and order.outage_id is None
+    """Repair orders get a crew, except those waiting on a known outage (already being repaired)."""
+    return order.business_type == "fault_repair" and order.state != State.AWAITING_OUTAGE
 
 
 def choose_crew(on_duty: list[str], workload: dict[str, int]) -> str | None:

@@ -12,7 +12,10 @@ S = State
 # on separate topics, so a departure may be read after the arrival, and an arrival may imply the
 # acceptance the crew's app never sent.
 TRANSITIONS: dict[str, dict[State, State]] = {
-    "dispatch": {S.CREATED: S.DISPATCHED, S.RETURNED: S.DISPATCHED, S.REOPENED: S.DISPATCHED},
+    "dispatch": {S.CREATED: S.DISPATCHED, S.RETURNED: S.DISPATCHED, S.REOPENED: S.DISPATCHED, S.AWAITING_OUTAGE: S.DISPATCHED},
+    # A call inside a known outage waits on it (no crew, clocks paused) and is closed by its restoration.
+    "await_outage": {S.CREATED: S.AWAITING_OUTAGE},
+    "close_by_outage": {S.AWAITING_OUTAGE: S.CLOSED},
     "accept": {S.DISPATCHED: S.ACCEPTED, S.TRANSFERRED: S.ACCEPTED, S.REASSIGNED: S.ACCEPTED},
     "depart": {S.ACCEPTED: S.ACCEPTED, S.ON_SITE: S.ON_SITE},
     "arrive": {S.ACCEPTED: S.ON_SITE, S.DISPATCHED: S.ON_SITE, S.REASSIGNED: S.ON_SITE},
@@ -41,8 +44,9 @@ ACTIONS = tuple(TRANSITIONS)
 # Which milestone a transition stamps (the clocks start and stop on milestones).
 MILESTONES = {
     "dispatch": "dispatched", "accept": "accepted", "depart": "departed", "arrive": "on_site",
-    "complete": "repaired", "reply": "replied", "close": "closed",
+    "complete": "repaired", "reply": "replied", "close": "closed", "close_by_outage": "closed",
 }
+OUTAGE_PAUSE = "awaiting_outage"  # the pause reason of the time an order waits on its outage
 
 
 @dataclass
@@ -81,11 +85,15 @@ def apply(
     if action == "suspend":
         order.suspended_from = order.state.value
         order.pauses.append(Pause(started_at=at, reason_code=reason_code or "other", reason=reason or "", actor=actor))
-    elif action == "resume":
+    elif action == "await_outage":
+        # From the order's creation: its clocks start there, and none of that time was the unit's to use.
+        order.pauses.append(Pause(started_at=min(at, order.created_at), reason_code=OUTAGE_PAUSE, reason=reason or "", actor=actor))
+    if action == "resume" or order.state == S.AWAITING_OUTAGE:
         pause = order.open_pause
         if pause is not None:
             pause.ended_at = at
-        order.suspended_from = None
+        if action == "resume":
+            order.suspended_from = None
     if action in MILESTONES:
         order.milestones.setdefault(MILESTONES[action], at)
     if action in ("reopen", "audit_reject"):

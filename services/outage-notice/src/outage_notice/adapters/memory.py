@@ -85,6 +85,10 @@ class MemoryDirectory:
             if scope.covers(station=c["station_code"], feeder=c["feeder_code"], ta=c["ta_code"])
         ]
 
+    async def recipients(self, tenant: str, account_nos: list[str]) -> list[Recipient]:
+        wanted = set(account_nos)
+        return [to_recipient(c) for c in self.customers.get(tenant, []) if c["account_no"] in wanted]
+
     async def place_of_account(self, tenant: str, account_no: str) -> Place | None:
         for c in self.customers.get(tenant, []):
             if c["account_no"] == account_no:

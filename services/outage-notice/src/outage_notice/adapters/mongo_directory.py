@@ -88,6 +88,13 @@ class MongoDirectory:
                         found[doc["account_no"]] = to_recipient(doc)
         return list(found.values())
 
+    async def recipients(self, tenant: str, account_nos: list[str]) -> list[Recipient]:
+        col, found = self.dbs.for_tenant(tenant)["customers"], []
+        for part in chunks(account_nos):
+            async for doc in col.find({"tenant": tenant, "account_no": {"$in": part}}, _RECIPIENT, batch_size=5000):
+                found.append(to_recipient(doc))
+        return found
+
     async def place_of_account(self, tenant: str, account_no: str) -> Place | None:
         """One indexed find_one of three fields; hot callers (repeat IVR calls) answer from the cache."""
         hit, place = self.places.get((tenant, account_no))

@@ -1,4 +1,5 @@
-"""Kafka consumers: outage.reported.v1 from OMS and marketing systems (idempotent; refusals dead-lettered)."""
+"""Kafka consumers: outage.reported.v1 from OMS and marketing systems, ticket.linked_to_outage.v1 from intake
+(idempotent; refusals dead-lettered)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 from hotline_contracts import Envelope
 from hotline_contracts.registry import spec_for_topic
 from outage_notice import service
-from outage_notice.commands import ReportOutage
+from outage_notice.commands import RecordLinkedCall, ReportOutage
 from outage_notice.deps import Deps
 from outage_notice.domain.outage import Scope
+from outage_notice.linked_calls import record_linked_call
 from servicekit.kafka import subscribe
 from servicekit.runtime import Runtime
 
@@ -33,7 +35,12 @@ def register_consumers(runtime: Runtime, deps: Deps, *, group_id: str = GROUP) -
         )
         await service.report_outage(envelope.tenant, cmd, deps=deps)
 
-    subscribe(
-        runtime.broker, runtime.consumer(GROUP), spec_for_topic("outage.reported.v1"), on_reported,
-        group_id=group_id,
-    )
+    async def on_linked(envelope: Envelope[Any]) -> None:
+        """A call intake linked to an outage: counted once per ticket, told of the restoration."""
+        data = envelope.data
+        cmd = RecordLinkedCall(outage_id=data.outage_id, ticket_id=data.ticket_id, account_no=data.account_no, at=data.at)
+        await record_linked_call(envelope.tenant, cmd, deps=deps)
+
+    consumer = runtime.consumer(GROUP)
+    subscribe(runtime.broker, consumer, spec_for_topic("outage.reported.v1"), on_reported, group_id=group_id)
+    subscribe(runtime.broker, consumer, spec_for_topic("ticket.linked_to_outage.v1"), on_linked, group_id=group_id)

@@ -105,7 +105,8 @@ def outage_router(runtime: Runtime, deps: Deps) -> APIRouter:
         tenant = unit or who.tenant
         authorize(who, "outage.read", tenant)
         outage = await service.load(tenant, outage_id, deps)
-        return OutageView.of(outage, await deps.outages.revisions(tenant, outage_id))
+        view = OutageView.of(outage, await deps.outages.revisions(tenant, outage_id))
+        return view.model_copy(update={"linked_calls": await deps.calls.count(tenant, outage_id)})
 
     @router.patch("/{outage_id}", summary="变更/延长停电 / change or extend (reason required)", response_model=OutageView)
     async def change(outage_id: str, body: ChangeBody, unit: str | None = UnitParam, who: Principal = Depends(current_principal)) -> OutageView:

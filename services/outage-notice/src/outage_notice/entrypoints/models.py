@@ -119,6 +119,7 @@ class OutageView(BaseModel):
     restored_at: datetime | None
     cancelled_at: datetime | None
     revisions: list[RevisionView] | None = None
+    linked_calls: int | None = Field(default=None, description="关联来电数（每工单一次）; repair calls linked to it, one per ticket")
 
     @classmethod
     def of(cls, o: Outage, revisions: list[Revision] | None = None) -> OutageView:
