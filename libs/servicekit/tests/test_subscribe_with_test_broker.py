@@ -14,16 +14,13 @@ pytestmark = pytest.mark.unit
 
 class FakeProcessed:
     def __init__(self):
-        self.seen = set()
+        self.handled = set()
 
-    async def claim(self, tenant, event_id):
-        if (tenant, event_id) in self.seen:
-            return False
-        self.seen.add((tenant, event_id))
-        return True
+    async def seen(self, tenant, event_id):
+        return (tenant, event_id) in self.handled
 
-    async def release(self, tenant, event_id):
-        self.seen.discard((tenant, event_id))
+    async def remember(self, tenant, event_id):
+        self.handled.add((tenant, event_id))
 
 
 async def test_subscribed_handler_gets_parsed_envelopes_once_and_refusals_are_dead_lettered(ticket_created):
@@ -51,3 +48,26 @@ async def test_subscribed_handler_gets_parsed_envelopes_once_and_refusals_are_de
         await runtime.broker.publish(b"{}", topic="ticket.created.v1")
     assert seen == ["370102-20261126-000001"]
     assert dead == ["validation_failed"]
+
+
+async def test_an_event_whose_handling_died_is_handled_again_on_redelivery(ticket_created):
+    """A crash (here: an unexpected error) before the handling is stored must not mark the event as handled."""
+    runtime = Runtime.build(ServiceSettings(service_name="sub-test", hosted_tenants=["370102"]))
+    processed = FakeProcessed()
+    consumer = EventConsumer(settings=runtime.settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters,
+                             processed=processed)
+    attempts = []
+
+    async def handler(env):
+        attempts.append(env.id)
+        if len(attempts) == 1:
+            raise RuntimeError("process died before the order was stored")
+
+    spec = spec_for_topic("ticket.created.v1")
+    payload = make_event(ticket_created, tenant="370102", source="/test").model_dump_json().encode()
+    with pytest.raises(RuntimeError):
+        await consumer.consume(spec, payload, handler)
+    assert processed.handled == set()
+    assert await consumer.consume(spec, payload, handler) == "ok"
+    assert await consumer.consume(spec, payload, handler) == "duplicate"
+    assert len(attempts) == 2

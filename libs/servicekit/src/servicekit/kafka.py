@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -111,22 +112,19 @@ class ProcessedEvents:
         await col.create_index([("tenant", 1), ("consumer", 1), ("event_id", 1)], unique=True)
         self._indexed.add(tenant)
 
-    async def claim(self, tenant: str, event_id: str) -> bool:
-        """True the first time; False when this consumer has already taken this event."""
+    async def seen(self, tenant: str, event_id: str) -> bool:
+        """True when this consumer has finished handling this event before (a redelivery)."""
         if tenant not in self._indexed:
-            # Without the unique index a redelivery would pass as new: never claim before it exists.
+            # Without the unique index two records of one event could exist: create it before the first use.
             await self.ensure_indexes(tenant)
         col = self.dbs.for_tenant(tenant)[self.COLLECTION]
-        try:
-            await col.insert_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id, "at": datetime.now(UTC)})
-        except DuplicateKeyError:
-            return False
-        return True
+        return await col.find_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id}, {"_id": 1}) is not None
 
-    async def release(self, tenant: str, event_id: str) -> None:
-        """Forget a claim whose handling failed unexpectedly, so a redelivery is handled again."""
+    async def remember(self, tenant: str, event_id: str) -> None:
+        """Record the event as handled, once its handling has been stored (a second record of it is ignored)."""
         col = self.dbs.for_tenant(tenant)[self.COLLECTION]
-        await col.delete_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id})
+        with contextlib.suppress(DuplicateKeyError):
+            await col.insert_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id, "at": datetime.now(UTC)})
 
 
 Handler = Callable[[Envelope[Any]], Awaitable[None]]
@@ -176,23 +174,29 @@ class EventConsumer:
             correlation.reset(token)
 
     async def _handle(self, spec: EventSpec, envelope: Envelope[Any], payload: bytes, handler: Handler) -> str:
-        if self.processed is not None and not await self.processed.claim(envelope.tenant, envelope.id):
+        # The event is remembered only after its handling is stored. Remembered first, a crash between the
+        # two left it marked as handled and never applied (the redelivery was taken for a duplicate). Now that
+        # crash means the redelivery runs the handler again: use cases are idempotent by their own state
+        # (unique keys, AlreadyHandled), and two deliveries at once meet the order's optimistic version check.
+        if self.processed is not None and await self.processed.seen(envelope.tenant, envelope.id):
             self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "duplicate").inc()
             return "duplicate"
         try:
             await handler(envelope)
         except AlreadyHandled:
-            self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "duplicate").inc()
-            return "duplicate"
+            result = "duplicate"
+            self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, result).inc()
         except AppError as exc:
-            return await self._dead(spec.topic, payload, exc.code, [f.as_dict() for f in exc.fields], envelope.tenant)
+            result = await self._dead(spec.topic, payload, exc.code, [f.as_dict() for f in exc.fields], envelope.tenant)
         except Exception:
-            if self.processed is not None:
-                await self.processed.release(envelope.tenant, envelope.id)
             self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "failed").inc()
             raise
-        self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, "ok").inc()
-        return "ok"
+        else:
+            result = "ok"
+            self.metrics.events_consumed.labels(self.settings.service_name, spec.topic, result).inc()
+        if self.processed is not None:
+            await self.processed.remember(envelope.tenant, envelope.id)
+        return result
 
     async def _dead(self, topic: str, payload: bytes, reason: str, errors: list[dict[str, str]], tenant: str | None = None) -> str:
         try:
