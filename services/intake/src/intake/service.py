@@ -179,7 +179,7 @@ def created_events(t: Ticket) -> list[Envelope[Any]]:
         account_no=t.account_no, area_class=t.area_class, important=t.important, responsible_unit=t.tenant,
         station_code=t.station_code, ta_code=t.ta_code, feeder_code=t.feeder_code,
         first_contact_owner=t.first_contact_owner, accepted_at=t.accepted_at, summary=t.summary,
-        outage_id=t.outage_id, urgency=t.urgency, kb_article_id=t.kb_article_id,
+        outage_id=t.outage_id, urgency=t.urgency, kb_article_id=t.kb_article_id, first_contact_resolved=t.state == "closed",
     ))]
     if t.outage_id:
         events.append(_event(t, TicketLinkedToOutageV1(

@@ -98,7 +98,14 @@ async def test_consultation_answered_from_the_knowledge_base_closes_at_first_con
     result = await accept_contact("370102", ask, deps=deps)
     assert result.ticket.state == "closed"
     closed = deps.tickets.events_of("ticket.closed.v1")[0].data
-    assert closed.first_contact_resolved and deps.tickets.events_of("ticket.created.v1")[0].data.kb_article_id == "KB-1"
+    created = deps.tickets.events_of("ticket.created.v1")[0].data
+    assert closed.first_contact_resolved and created.kb_article_id == "KB-1"
+    assert created.first_contact_resolved  # dispatch reads this and never opens it
+
+
+async def test_an_ordinary_contact_is_not_flagged_closed_at_first_contact(deps: Deps) -> None:
+    await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    assert not deps.tickets.events_of("ticket.created.v1")[0].data.first_contact_resolved
 
 
 async def test_unknown_account_and_missing_fields_are_refused_per_field(deps: Deps) -> None:

@@ -26,7 +26,7 @@ def new_ticket(envelope: Any) -> TakeNewTicket:
         account_no=data.account_no, area_class=data.area_class.value if data.area_class else None, important=data.important,
         urgency=data.urgency.value, responsible_unit=data.responsible_unit, station_code=data.station_code,
         outage_id=data.outage_id, first_contact_owner=data.first_contact_owner, accepted_at=data.accepted_at,
-        summary=data.summary, event_id=envelope.id, published_at=envelope.time,
+        summary=data.summary, event_id=envelope.id, published_at=envelope.time, first_contact_resolved=data.first_contact_resolved,
     )
 
 
