@@ -9,7 +9,7 @@ from datetime import datetime
 
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
-from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader
+from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, HeldCrewReports, OrderReader
 from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for
 from servicekit.rules import RuleStore
 
@@ -22,6 +22,8 @@ class Deps:
     rules: RuleStore  # rule tables: read by the use cases, saved by the admin API (no events)
     crews: CrewDirectory
     clock: Clock
+    held: HeldCrewReports  # crew reports read before their predecessor (dispatch.crew_reports)
+    crew_hold_seconds: float = 300.0  # how long such a report waits before it is dead-lettered (a setting)
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
     _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)
 
