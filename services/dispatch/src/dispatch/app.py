@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from dispatch.bootstrap import bootstrap
+from dispatch.crew_hold_sweeper import run_hold_sweeper
 from dispatch.deps import Deps
 from dispatch.entrypoints import consumers, http, http_admin
 from dispatch.permissions import PERMISSIONS
@@ -35,24 +36,27 @@ def create_app(
         routers=[http.router(runtime, deps), http_admin.router(runtime, deps)],
     )
     app.state.deps = deps
-    _with_scanner(app, runtime, deps, settings.scan_interval_seconds if start_dependencies else 0)
+    _with_scanner(app, runtime, deps, settings.scan_interval_seconds if start_dependencies else 0,
+                  settings.crew_event_sweep_seconds if start_dependencies else 0)
     return app
 
 
-def _with_scanner(app: FastAPI, runtime: Runtime, deps: Deps, interval: float) -> None:
-    """Run the time-limit scanner inside the kit's lifespan, and stop it before the runtime stops."""
+def _with_scanner(app: FastAPI, runtime: Runtime, deps: Deps, interval: float, sweep_interval: float) -> None:
+    """Run the time-limit scanner and the held crew report sweep inside the kit's lifespan; stop them before the runtime."""
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with inner(a):
-            task = asyncio.create_task(run_scanner(runtime, deps, interval)) if interval > 0 else None
+            tasks = [asyncio.create_task(run_scanner(runtime, deps, interval))] if interval > 0 else []
+            if sweep_interval > 0:
+                tasks.append(asyncio.create_task(run_hold_sweeper(runtime, deps, sweep_interval)))
             try:
                 yield
             finally:
-                if task is not None:
+                for task in tasks:
                     task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
 

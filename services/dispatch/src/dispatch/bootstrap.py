@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
 
+from dispatch.adapters.held_reports import MemoryHeldReports, MongoHeldReports
 from dispatch.adapters.memory import MemoryCrews, MemoryHandovers, MemoryOrders, MemoryUnitOfWork
 from dispatch.adapters.mongo import MongoCrews, MongoHandovers, MongoOrders
 from dispatch.adapters.mongo_uow import MongoUnitOfWork
@@ -39,11 +40,12 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
     """
     orders, handovers = MongoOrders(runtime.dbs, runtime.outbox), MongoHandovers(runtime.dbs, runtime.outbox)
     rules = CachedRuleStore(MongoRuleStore(runtime.dbs, VALIDATORS, audit=runtime.audit), RULES_CACHE_SECONDS)
-    crews = MongoCrews(runtime.dbs)
+    crews, held = MongoCrews(runtime.dbs), MongoHeldReports(runtime.dbs)
     deps = Deps(
         uow=lambda tenant: MongoUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
         rules=rules, crews=crews, outcomes=MongoOutageOutcomes(runtime.dbs, lambda: datetime.now(UTC)),
         clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
+        held=held, crew_hold_seconds=settings.crew_event_hold_seconds,
     )
 
     async def prepare(rt: Runtime) -> None:
@@ -51,6 +53,7 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
         for tenant in settings.hosted_tenants:
             await orders.ensure_indexes(tenant)
             await handovers.ensure_indexes(tenant)
+            await held.ensure_indexes(tenant)
             await rules.ensure_defaults(tenant, tables)
             await _warm_caches(tenant, deps, now)
 
@@ -76,5 +79,5 @@ def fake_bootstrap(
     return Deps(
         uow=lambda tenant: MemoryUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
         rules=MemoryRuleStore(VALIDATORS, defaults=default_rules() if rules is None else rules), crews=MemoryCrews(list(crews), list(rosters)),
-        outcomes=MemoryOutageOutcomes(), clock=clock, metrics=DispatchMetrics.create(),
+        outcomes=MemoryOutageOutcomes(), clock=clock, metrics=DispatchMetrics.create(), held=MemoryHeldReports(),
     )

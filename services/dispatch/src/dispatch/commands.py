@@ -18,7 +18,8 @@ class TakeNewTicket:
     """受理→派单→派工: a ticket intake created, to be routed, crewed and stored as a work order.
 
     `event_id` is the TicketCreated it came from (a redelivery finds its order stored); `published_at`
-    when it was published (the dispatch latency metric).
+    when it was published (the dispatch latency metric). `first_contact_resolved`: closed at intake (首问办结),
+    nothing for dispatch to do.
     """
 
     ticket_id: str
@@ -37,6 +38,7 @@ class TakeNewTicket:
     outage_id: str | None = None
     event_id: str | None = None
     published_at: datetime | None = None
+    first_contact_resolved: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
-from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader, OutageOutcomes
+from dispatch.ports import (
+    Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, HeldCrewReports, OrderReader, OutageOutcomes,
+)
 from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for
 from servicekit.rules import RuleStore
 
@@ -23,6 +25,8 @@ class Deps:
     crews: CrewDirectory
     outcomes: OutageOutcomes  # how known outages ended (the orders waiting on them are settled by it)
     clock: Clock
+    held: HeldCrewReports  # crew reports read before their predecessor (dispatch.crew_reports)
+    crew_hold_seconds: float = 300.0  # how long such a report waits before it is dead-lettered (a setting)
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
     _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dispatch.commands import (
-    AcceptByCrew,
     AuditReply,
     Close,
     Complete,
@@ -20,6 +19,7 @@ from dispatch.commands import (
     Suspend,
     Transfer,
 )
+from dispatch.crew_membership import check_crew
 from dispatch.domain.clocks import evaluate, within_limits
 from dispatch.domain.model import HistoryEntry, WorkOrder
 from dispatch.domain.reply_audit import audit_reply
@@ -33,7 +33,7 @@ from hotline_contracts.events.ticket import (
     TicketReturnedV1,
     TicketTransferredV1,
 )
-from servicekit.errors import FieldError, conflict, invalid
+from servicekit.errors import FieldError, invalid
 
 if TYPE_CHECKING:
     from dispatch.deps import Deps
@@ -54,13 +54,6 @@ def require(value: Any, loc: str, zh: str, en: str) -> None:
         raise invalid("请求参数校验失败", "request validation failed", fields=[FieldError(loc, zh, en)])
 
 
-def _check_crew(order: WorkOrder, cmd: CrewStep) -> None:
-    if cmd.crew_code and order.crew_code and cmd.crew_code != order.crew_code:
-        raise conflict(f"工单已派给班组 {order.crew_code}", f"order is assigned to crew {order.crew_code}", code="crew_mismatch")
-    if cmd.crew_code and order.crew_code is None and isinstance(cmd, AcceptByCrew):
-        order.crew_code = cmd.crew_code
-
-
 def _take_reply(order: WorkOrder, reply: Any) -> None:
     require(reply, "body", "缺少回单内容", "reply content required")
     order.reply = dict(reply)
@@ -73,7 +66,7 @@ def _take_reply(order: WorkOrder, reply: Any) -> None:
 async def prepare(order: WorkOrder, cmd: OrderAction, at: datetime, deps: Deps) -> Step:
     """Validate the command against the order and fill in what the transition records."""
     if isinstance(cmd, CrewStep):
-        _check_crew(order, cmd)
+        await check_crew(order, cmd, deps)
     if isinstance(cmd, Complete | Reply):
         _take_reply(order, cmd.reply)
     elif isinstance(cmd, Transfer):

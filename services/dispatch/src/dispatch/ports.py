@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
+from dispatch.domain.crew_sequence import HeldReport
 from dispatch.domain.model import HistoryEntry, WorkOrder
 from dispatch.domain.outage_wait import OutageOutcome
 from hotline_contracts import Envelope
@@ -172,3 +173,16 @@ class DispatchUnitOfWork(UnitOfWork):
 
     def _rollback(self) -> None:
         self._writes = []
+
+
+class HeldCrewReports(Protocol):
+    """暂存的班组事件 (collection `held_crew_reports`): crew reports read before their predecessor.
+
+    Stored, not kept in memory, so a restart loses none: they are retried when their order next moves
+    and by the periodic sweep, which dead-letters those whose deadline passed.
+    """
+
+    async def hold(self, report: HeldReport) -> None: ...  # idempotent on the event id
+    async def for_order(self, tenant: str, ticket_id: str) -> list[HeldReport]: ...
+    async def expired(self, tenant: str, now: datetime) -> list[HeldReport]: ...
+    async def release(self, tenant: str, event_id: str) -> None: ...

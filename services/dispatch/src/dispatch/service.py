@@ -29,13 +29,18 @@ def new_order(tenant: str, cmd: TakeNewTicket) -> WorkOrder:
     )
 
 
-async def take_new_ticket(tenant: str, cmd: TakeNewTicket, *, deps: Deps) -> WorkOrder:
+async def take_new_ticket(tenant: str, cmd: TakeNewTicket, *, deps: Deps) -> WorkOrder | None:
     """受理→派单→派工: store the order already routed (and crewed for repairs) with its events, in one insert.
+
+    A ticket closed at first contact (首问办结) is none of dispatch's: nothing is stored, so it is never
+    routed, crewed, counted in the queue, listed or handed over (None). Intake keeps its record.
 
     The order is the idempotency record: a redelivered `event_id` finds its order stored and raises
     AlreadyHandled; another event for a ticket that already has an order is refused (duplicate_order).
     Reads only cached reference data (rules, rosters, crew workload); the insert is the one round trip.
     """
+    if cmd.first_contact_resolved:
+        return None
     order = new_order(tenant, cmd)
     now = deps.clock()
     decision = route(order, await deps.rules.active(tenant, "routing", now))

@@ -13,15 +13,27 @@ from typing import Any, Literal
 
 from intake.domain.model import ActiveOutage, Contact, Customer
 
-__all__ = ["CloseTicket", "Contact", "EndOutage", "KnowOutage", "OutageCommand", "PublishArticle", "RescopeOutage", "SearchArticles",
+__all__ = ["CloseTicket", "Contact", "EndOutage", "KnowOutage", "OutageCommand", "PublishArticle", "ReopenTicket", "RescopeOutage", "SearchArticles",
            "StartOutage", "UpsertCustomer"]
 
 
 @dataclass(frozen=True)
 class CloseTicket:
-    """工单办结 (elsewhere, by dispatch): the order stops absorbing repeat contacts."""
+    """工单办结 (elsewhere, by dispatch): the order stops absorbing repeat contacts.
+
+    `at` when it was closed: a reopening read before this closure but made after it is not undone.
+    """
 
     ticket_id: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReopenTicket:
+    """工单重启 (by dispatch): the order is open again and absorbs the customer's repeat contacts again."""
+
+    ticket_id: str
+    at: datetime
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,15 @@ class TicketRepository(Protocol):
     async def release_open_key(self, tenant: str, ticket_id: str) -> None:
         """The order no longer blocks a new one (older than the repeat window)."""
 
-    async def close(self, tenant: str, ticket_id: str) -> None:
-        """Closed elsewhere (dispatch): the order is closed here too and stops absorbing repeat contacts."""
+    async def close(self, tenant: str, ticket_id: str, at: datetime | None = None) -> None:
+        """Closed elsewhere (dispatch): the order is closed here too and stops absorbing repeat contacts.
+
+        Ignored when a reopening made after `at` was already applied (the two come on different topics).
+        """
+
+    async def reopen(self, tenant: str, ticket_id: str, at: datetime) -> None:
+        """Reopened by dispatch: open again, and it absorbs repeat contacts again unless a newer order of the
+        same customer and type took its place meanwhile. Ignored when a closure made after `at` was applied."""
 
     async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]: ...
 

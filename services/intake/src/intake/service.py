@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from hotline_contracts import Envelope, make_event
@@ -16,9 +16,9 @@ from hotline_contracts.events.ticket import (
     TicketRepeatContactV1,
 )
 from hotline_contracts.events.timelimit import TicketUrgedV1
-from intake.commands import CloseTicket
+from intake.commands import CloseTicket, ReopenTicket
 from intake.deps import Deps
-from intake.domain.catalog import Catalog, Problem, repeat_window_hours
+from intake.domain.catalog import Catalog, Problem
 from intake.domain.model import Contact, Customer, IntakeResult, OutageAnswer, Ticket
 from intake.domain.numbers import order_day, ticket_number
 from intake.domain.outages import match_outage
@@ -64,7 +64,12 @@ async def accept_contact(tenant: str, contact: Contact, *, deps: Deps) -> Intake
 
 async def close_ticket(tenant: str, cmd: CloseTicket, *, deps: Deps) -> None:
     """Closed by dispatch: a later call from the customer about the same thing opens a new order."""
-    await deps.tickets.close(tenant, cmd.ticket_id)
+    await deps.tickets.close(tenant, cmd.ticket_id, cmd.at)
+
+
+async def reopen_ticket(tenant: str, cmd: ReopenTicket, *, deps: Deps) -> None:
+    """Reopened by dispatch: the customer's next call about it is a repeat contact on it again."""
+    await deps.tickets.reopen(tenant, cmd.ticket_id, cmd.at)
 
 
 def _scoped_key(contact: Contact) -> str:
@@ -139,13 +144,12 @@ async def _repeat_or_retry(
     tenant: str, ticket: Ticket, contact: Contact, answer: OutageAnswer | None, reconnection: bool, deps: Deps
 ) -> IntakeResult:
     open_order = await deps.tickets.find_open(tenant, ticket.account_no or "", ticket.business_type)
-    rows = await deps.rules.active(tenant, "repeat_calls", ticket.accepted_at)
-    window = timedelta(hours=repeat_window_hours(rows, ticket.business_type))
-    if open_order is None or open_order.accepted_at < ticket.accepted_at - window:
-        # Older than the window: it no longer absorbs new contacts, a new order is opened.
+    if open_order is None or not open_order.open:
+        # Closed (dispatch's ticket.closed.v1, or a stale key): it no longer absorbs new contacts, a new order opens.
         if open_order is not None:
             await deps.tickets.release_open_key(tenant, open_order.ticket_id)
         return await _store(tenant, ticket, contact, answer, reconnection, deps)
+    # Still open, however long ago it was accepted: the call joins it (重复来电) instead of sending a second crew.
     try:
         count = await deps.tickets.attach_contact(tenant, open_order.ticket_id, _contact_doc(ticket), repeat_events(open_order, ticket))
     except DuplicateIdempotencyKey:  # the same request, retried while the first was being attached
@@ -179,7 +183,7 @@ def created_events(t: Ticket) -> list[Envelope[Any]]:
         account_no=t.account_no, area_class=t.area_class, important=t.important, responsible_unit=t.tenant,
         station_code=t.station_code, ta_code=t.ta_code, feeder_code=t.feeder_code,
         first_contact_owner=t.first_contact_owner, accepted_at=t.accepted_at, summary=t.summary,
-        outage_id=t.outage_id, urgency=t.urgency, kb_article_id=t.kb_article_id,
+        outage_id=t.outage_id, urgency=t.urgency, kb_article_id=t.kb_article_id, first_contact_resolved=t.state == "closed",
     ))]
     if t.outage_id:
         events.append(_event(t, TicketLinkedToOutageV1(

@@ -11,7 +11,7 @@ from hotline_contracts import make_event
 from hotline_contracts.events.common import ArrearsStatus
 from hotline_contracts.events.customer import CustomerUpsertedV1
 from hotline_contracts.events.outage import OutagePublishedV1, OutageRestoredV1, OutageScope, OutageStartedV1
-from hotline_contracts.events.ticket import TicketClosedV1
+from hotline_contracts.events.ticket import TicketClosedV1, TicketReopenedV1
 from intake.app import create_app
 from intake.deps import Deps
 from intake.domain.model import Contact
@@ -78,3 +78,20 @@ async def test_an_order_closed_by_dispatch_no_longer_absorbs_the_customers_next_
     again = await accept_contact("370102", call, deps=deps)
     assert again.created and again.ticket.ticket_id != first.ticket.ticket_id
     assert (await deps.tickets.get("370102", first.ticket.ticket_id)).state == "closed"
+
+
+async def test_a_reopened_order_read_before_its_closure_absorbs_the_next_call(deps: Deps, tmp_path) -> None:
+    app = create_app(Settings(hosted_tenants=deps.hosted, auth_jwks_path=str(tmp_path / "j.json")), start_dependencies=False, deps=deps)
+    call = Contact(channel="hotline", business_type="fault_repair", summary="没电", owner="agent:a", account_no=NORMAL.account_no)
+    first = await accept_contact("370102", call, deps=deps)
+    tid = first.ticket.ticket_id
+    closed = TicketClosedV1(ticket_id=tid, business_type="fault_repair", responsible_unit="370102",
+                            resolution="resolved", within_time_limit=True, closed_by="staff:u-1", at=NOW)
+    reopened = TicketReopenedV1(ticket_id=tid, cause="customer_called_back", reason="客户反映仍无电", by="staff:u-1",
+                                at=NOW + timedelta(minutes=10))
+    async with TestKafkaBroker(app.state.runtime.broker) as br:  # the two come on different topics: reopened read first
+        for data, topic in ((reopened, "ticket.reopened.v1"), (closed, "ticket.closed.v1")):
+            await br.publish(make_event(data, tenant="370102", source="/hotline/dispatch", correlation_id="c").model_dump_json(), topic=topic)
+    again = await accept_contact("370102", call, deps=deps)
+    assert again.repeat and again.ticket.ticket_id == tid
+    assert (await deps.tickets.get("370102", tid)).state == "reopened"

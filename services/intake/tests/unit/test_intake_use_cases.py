@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from intake.commands import CloseTicket, ReopenTicket
 from intake.deps import Deps
 from intake.domain.model import Contact
-from intake.service import IntakeRefused, accept_contact
+from intake.service import IntakeRefused, accept_contact, close_ticket, reopen_ticket
 from intake_fixtures import CUT_OFF, IN_OUTAGE, NORMAL, OUTAGE
 
 pytestmark = pytest.mark.unit
@@ -61,11 +62,41 @@ async def test_repeat_call_within_window_attaches_and_urges_instead_of_a_new_ord
     assert (repeat.contact_count, repeat.channel) == (2, "wechat") and urge.ticket_id == first.ticket.ticket_id
 
 
-async def test_contact_after_the_window_opens_a_new_order(deps: Deps, clock) -> None:
+async def test_a_call_after_the_window_attaches_while_the_order_is_still_open(deps: Deps, clock) -> None:
     first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
-    clock.now += timedelta(hours=25)
+    clock.now += timedelta(hours=25)  # past the 24 h window: the order is still open, so no second crew
+    later = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    assert later.repeat and not later.created and later.ticket.ticket_id == first.ticket.ticket_id
+    assert len(deps.tickets.events_of("ticket.created.v1")) == 1
+    assert deps.tickets.events_of("ticket.repeat_contact_attached.v1")[0].data.ticket_id == first.ticket.ticket_id
+
+
+async def test_a_call_after_dispatch_closed_the_order_opens_a_new_one(deps: Deps, clock) -> None:
+    first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    clock.now += timedelta(hours=1)
+    await close_ticket("370102", CloseTicket(first.ticket.ticket_id, clock.now), deps=deps)
     later = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
     assert later.created and later.ticket.ticket_id != first.ticket.ticket_id
+
+
+async def test_a_reopened_order_absorbs_calls_again_even_when_its_reopening_is_read_first(deps: Deps, clock) -> None:
+    first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    tid, closed_at = first.ticket.ticket_id, clock.now + timedelta(hours=1)
+    await reopen_ticket("370102", ReopenTicket(tid, closed_at + timedelta(hours=1)), deps=deps)  # read before the closure
+    await close_ticket("370102", CloseTicket(tid, closed_at), deps=deps)  # older: does not undo the reopening
+    clock.now += timedelta(hours=30)
+    again = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    assert again.repeat and again.ticket.ticket_id == tid
+
+
+async def test_a_reopened_order_leaves_the_calls_to_a_newer_open_order(deps: Deps, clock) -> None:
+    first = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    clock.now += timedelta(hours=1)
+    await close_ticket("370102", CloseTicket(first.ticket.ticket_id, clock.now), deps=deps)
+    newer = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    await reopen_ticket("370102", ReopenTicket(first.ticket.ticket_id, clock.now + timedelta(minutes=5)), deps=deps)
+    again = await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    assert again.repeat and again.ticket.ticket_id == newer.ticket.ticket_id
 
 
 async def test_another_business_type_is_not_a_repeat(deps: Deps) -> None:
@@ -98,7 +129,14 @@ async def test_consultation_answered_from_the_knowledge_base_closes_at_first_con
     result = await accept_contact("370102", ask, deps=deps)
     assert result.ticket.state == "closed"
     closed = deps.tickets.events_of("ticket.closed.v1")[0].data
-    assert closed.first_contact_resolved and deps.tickets.events_of("ticket.created.v1")[0].data.kb_article_id == "KB-1"
+    created = deps.tickets.events_of("ticket.created.v1")[0].data
+    assert closed.first_contact_resolved and created.kb_article_id == "KB-1"
+    assert created.first_contact_resolved  # dispatch reads this and never opens it
+
+
+async def test_an_ordinary_contact_is_not_flagged_closed_at_first_contact(deps: Deps) -> None:
+    await accept_contact("370102", repair(NORMAL.account_no), deps=deps)
+    assert not deps.tickets.events_of("ticket.created.v1")[0].data.first_contact_resolved
 
 
 async def test_unknown_account_and_missing_fields_are_refused_per_field(deps: Deps) -> None:

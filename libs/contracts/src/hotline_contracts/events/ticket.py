@@ -60,6 +60,11 @@ class TicketCreatedV1(EventData):
     kb_article_id: str | None = Field(
         default=None, max_length=64, examples=["KB-0012"], description="答复所用知识条目; knowledge article that answered it"
     )
+    first_contact_resolved: bool = Field(
+        default=False,
+        description="首问办结：受理时已一次办结（同一工单另有 ticket.closed.v1），不派单; closed at first contact, "
+        "never dispatched (its ticket.closed.v1 follows)",
+    )
 
 
 class TicketRepeatContactV1(EventData):

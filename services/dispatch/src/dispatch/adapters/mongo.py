@@ -240,6 +240,7 @@ class MongoCrews:
     def __init__(self, dbs: TenantDatabases) -> None:
         self.dbs = dbs
         self._rosters: RefreshingCache[tuple[str, str], list[dict]] = RefreshingCache(self.CACHE_SECONDS)
+        self._stations: RefreshingCache[str, dict[str, list[str]]] = RefreshingCache(self.CACHE_SECONDS)
 
     async def on_duty(self, tenant: str, station_code: str, at: datetime) -> list[str]:
         async def read() -> list[dict]:
@@ -250,10 +251,15 @@ class MongoCrews:
         return [row["crew_code"] for row in rows if row["starts_at"] <= at < row["ends_at"]]
 
     async def stations(self, tenant: str) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        async for doc in self.dbs.for_tenant(tenant)["crews"].find({"tenant": tenant}, {"code": 1, "station_code": 1}):
-            out.setdefault(doc["station_code"], []).append(doc["code"])
-        return out
+        """The unit's crews by station; cached, as every crew report checks its crew against it."""
+
+        async def read() -> dict[str, list[str]]:
+            out: dict[str, list[str]] = {}
+            async for doc in self.dbs.for_tenant(tenant)["crews"].find({"tenant": tenant}, {"code": 1, "station_code": 1}):
+                out.setdefault(doc["station_code"], []).append(doc["code"])
+            return out
+
+        return await self._stations.get(tenant, read)
 
 
 class MongoHandovers:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dispatch.commands import AcceptByCrew, Arrive, Complete, CrewStep, Depart, OrderAction, Reply, TakeNewTicket
+from dispatch.crew_reports import Delivery, report_crew_step
 from dispatch.deps import Deps
 from dispatch.entrypoints.outage_consumers import register_outage_consumers
 from dispatch.service import act, take_new_ticket
@@ -27,7 +28,7 @@ def new_ticket(envelope: Any) -> TakeNewTicket:
         account_no=data.account_no, area_class=data.area_class.value if data.area_class else None, important=data.important,
         urgency=data.urgency.value, responsible_unit=data.responsible_unit, station_code=data.station_code,
         outage_id=data.outage_id, first_contact_owner=data.first_contact_owner, accepted_at=data.accepted_at,
-        summary=data.summary, event_id=envelope.id, published_at=envelope.time,
+        summary=data.summary, event_id=envelope.id, published_at=envelope.time, first_contact_resolved=data.first_contact_resolved,
     )
 
 
@@ -56,6 +57,8 @@ PUBLISHES = (
     "ticket.urged.v1", "supervision.raised.v1", "shift_handover.published.v1",
 )
 NEW_TICKETS_IN_FLIGHT = 64
+# Crew reports, applied per order in lifecycle order whatever order they are read in.
+CREW_TOPICS = ("crew.accepted.v1", "crew.departed.v1", "crew.arrived.v1", "repair.completed.v1")
 
 COMMANDS: dict[str, Callable[[Any], OrderAction]] = {
     "crew.accepted.v1": _crew_step(AcceptByCrew),
@@ -80,8 +83,21 @@ def register(runtime: Runtime, deps: Deps, *, group_id: str = "dispatch") -> Non
               group_id=group_id, urgent=True, concurrency=NEW_TICKETS_IN_FLIGHT)
     steps = runtime.consumer("dispatch")
     for topic, to_command in COMMANDS.items():
-        subscribe(runtime.broker, steps, spec_for_topic(topic), _handler(to_command, deps), group_id=group_id)
+        handler = _crew_handler(to_command, topic, deps) if topic in CREW_TOPICS else _handler(to_command, deps)
+        subscribe(runtime.broker, steps, spec_for_topic(topic), handler, group_id=group_id)
     register_outage_consumers(runtime, steps, deps, group_id=group_id)
+
+
+def _crew_handler(to_command: Callable[[Any], OrderAction], topic: str, deps: Deps):
+    """A crew report: applied in lifecycle order, held while its predecessor is missing (dispatch.crew_reports)."""
+
+    async def handle(envelope: Any) -> None:
+        cmd = to_command(envelope.data)
+        assert isinstance(cmd, CrewStep)
+        delivery = Delivery(event_id=envelope.id, topic=topic, payload=envelope.model_dump_json())
+        await report_crew_step(envelope.tenant, cmd, delivery, deps=deps)
+
+    return handle
 
 
 def _handler(to_command: Callable[[Any], OrderAction], deps: Deps):

@@ -42,6 +42,7 @@ class MemoryTickets:
         self.outbox = outbox if outbox is not None else MemoryOutbox()
         self.released: set[tuple[str, str]] = set()
         self.contact_keys: dict[tuple[str, str], str] = {}  # idempotency key of a repeat contact → its order
+        self.lifecycle_at: dict[tuple[str, str], datetime] = {}  # when dispatch last closed or reopened it
 
     async def insert(self, tenant: str, ticket: Ticket, events: Sequence[Envelope[Any]]) -> None:
         if ticket.idempotency_key and await self.by_idempotency_key(tenant, ticket.idempotency_key):
@@ -83,10 +84,31 @@ class MemoryTickets:
     async def release_open_key(self, tenant: str, ticket_id: str) -> None:
         self.released.add((tenant, ticket_id))
 
-    async def close(self, tenant: str, ticket_id: str) -> None:
+    async def close(self, tenant: str, ticket_id: str, at: datetime | None = None) -> None:
+        if at is not None and not self._not_after(tenant, ticket_id, at):
+            return
         if (tenant, ticket_id) in self.tickets:
             self.tickets[(tenant, ticket_id)].state = "closed"
         self.released.add((tenant, ticket_id))
+
+    async def reopen(self, tenant: str, ticket_id: str, at: datetime) -> None:
+        ticket = self.tickets.get((tenant, ticket_id))
+        if ticket is None or not self._not_after(tenant, ticket_id, at):
+            return
+        ticket.state = "reopened"
+        key = ticket.repeat_key()
+        taken = any(t.repeat_key() == key and (tn, tid) not in self.released
+                    for (tn, tid), t in self.tickets.items() if tn == tenant and tid != ticket_id)
+        if key and not taken:
+            self.released.discard((tenant, ticket_id))
+
+    def _not_after(self, tenant: str, ticket_id: str, at: datetime) -> bool:
+        """The later of a closure and a reopening wins, whatever order they are read in; records `at` when it does."""
+        last = self.lifecycle_at.get((tenant, ticket_id))
+        if last is not None and last > at:
+            return False
+        self.lifecycle_at[(tenant, ticket_id)] = at
+        return True
 
     async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]:
         found = [t for (tn, _), t in sorted(self.tickets.items()) if tn == tenant]

@@ -10,7 +10,7 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hotline_contracts import Envelope
 from intake.adapters.mongo_keys import IDEMPOTENCY_KEY, OPEN_KEY, REPEAT_CONTACT, key_docs, key_id, screen_leftovers
@@ -27,9 +27,19 @@ TICKETS = "tickets"
 COUNTERS = "order_counters"
 RECOVERY_CHUNK = 1000  # order numbers per `_id $in` look-up when a dead relay's orders are republished
 DUPLICATE_KEY = 11000
+# When dispatch last closed or reopened the order (the event's `at`): the two come on different topics,
+# so the later of them wins whatever order they are read in.
+LIFECYCLE_AT = "lifecycle_at"
 # Unique indexes of earlier releases, replaced by key documents (their values are copied over first).
 UNIQUE_FIELD_INDEXES = ["tenant_1_open_key_1", "tenant_1_idempotency_key_1", "open_key_1", "idempotency_key_1"]
 _TICKET_FIELDS = {f.name for f in fields(Ticket)}
+
+
+def not_after(at: datetime | None) -> dict[str, Any]:
+    """Matches an order whose last closure or reopening (`LIFECYCLE_AT`) is not later than `at`."""
+    if at is None:
+        return {}
+    return {"$or": [{LIFECYCLE_AT: {"$exists": False}}, {LIFECYCLE_AT: {"$lte": at}}]}
 
 
 def ticket_doc(ticket: Ticket) -> dict[str, Any]:
@@ -198,19 +208,39 @@ class MongoTickets:
     async def release_open_key(self, tenant: str, ticket_id: str) -> None:
         await self._stop_absorbing(tenant, ticket_id, {})
 
-    async def close(self, tenant: str, ticket_id: str) -> None:
+    async def close(self, tenant: str, ticket_id: str, at: datetime | None = None) -> None:
         """Closed elsewhere (dispatch): the order stops absorbing repeat contacts."""
-        await self._stop_absorbing(tenant, ticket_id, {"state": "closed"})
+        await self._stop_absorbing(tenant, ticket_id, {"state": "closed"}, at)
 
-    async def _stop_absorbing(self, tenant: str, ticket_id: str, changes: dict[str, Any]) -> None:
+    async def _stop_absorbing(self, tenant: str, ticket_id: str, changes: dict[str, Any], at: datetime | None = None) -> None:
         col = self._col(tenant)
-        order = await col.find_one({"_id": ticket_id, "tenant": tenant}, {"open_key": 1})
+        found = {"_id": ticket_id, "tenant": tenant, **not_after(at)}
+        order = await col.find_one(found, {"open_key": 1})
+        if order is None and at is not None:
+            return  # reopened after `at` (that event was read first): it stays open
         update: dict[str, Any] = {"$unset": {"open_key": ""}}
         if changes:
-            update["$set"] = changes
-        await col.update_one({"_id": ticket_id, "tenant": tenant}, update)
+            update["$set"] = changes | ({LIFECYCLE_AT: at} if at is not None else {})
+        await col.update_one(found, update)
         if order and order.get("open_key"):
             await col.delete_one({"_id": key_id(OPEN_KEY, order["open_key"]), "ticket_id": ticket_id})
+
+    async def reopen(self, tenant: str, ticket_id: str, at: datetime) -> None:
+        """Open again; it takes its customer's open key back unless a newer order holds it (that one absorbs calls)."""
+        col = self._col(tenant)
+        found = {"_id": ticket_id, "tenant": tenant, "kind": None, **not_after(at)}
+        order = await col.find_one(found, {"account_no": 1, "business_type": 1})
+        if order is None:
+            return  # unknown here, or closed again after `at`
+        await col.update_one(found, {"$set": {"state": "reopened", LIFECYCLE_AT: at}})
+        if not order.get("account_no"):
+            return
+        key = f"{order['account_no']}|{order['business_type']}"
+        try:
+            await col.insert_one(key_docs(tenant, ticket_id, at, open_key=key, idempotency_key=None)[0])
+        except DuplicateKeyError:
+            return  # the customer's newer order is open and absorbs the calls
+        await col.update_one({"_id": ticket_id, "tenant": tenant}, {"$set": {"open_key": key}})
 
     async def list(self, tenant: str, *, state: str | None, business_type: str | None, limit: int) -> list[Ticket]:
         query: dict[str, Any] = {"tenant": tenant, "kind": None}

@@ -1,4 +1,5 @@
-"""Kafka consumers: outage events feed the active-outage projection, customer records the registry, closures free repeat keys."""
+"""Kafka consumers: outage events feed the active-outage projection, customer records the registry; closures free
+repeat keys and reopenings take them back (intake learns whether an order is open only from these events)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from faststream.kafka import KafkaBroker
 
 from hotline_contracts import Envelope
 from hotline_contracts.registry import EventSpec, spec_for_topic
-from intake.commands import CloseTicket
+from intake.commands import CloseTicket, ReopenTicket
 from intake.deps import Deps
 from intake.entrypoints.translate import outage_command, upsert_command
 from intake.projection import apply_outage, upsert_customer
-from intake.service import close_ticket
+from intake.service import close_ticket, reopen_ticket
 from servicekit.kafka import EventConsumer, Handler, subscribe
 
 OUTAGE_TOPICS = ("outage.published.v1", "outage.updated.v1", "outage.started.v1", "outage.restored.v1", "outage.cancelled.v1")
@@ -28,6 +29,7 @@ def register_consumers(broker: KafkaBroker, consumer: EventConsumer, deps: Deps,
     routes: dict[str, tuple[EventSpec, Handler]] = {topic: (spec_for_topic(topic), _on_outage(deps)) for topic in OUTAGE_TOPICS}
     routes["customer.upserted.v1"] = (spec_for_topic("customer.upserted.v1"), _on_customer(deps))
     routes["ticket.closed.v1"] = (spec_for_topic("ticket.closed.v1"), _on_closed(deps))
+    routes["ticket.reopened.v1"] = (spec_for_topic("ticket.reopened.v1"), _on_reopened(deps))
 
     for spec, handler in routes.values():
         subscribe(broker, consumer, spec, handler, group_id=group_id)  # none is on a latency target: background polling
@@ -51,6 +53,13 @@ def _on_customer(deps: Deps) -> Handler:
 
 def _on_closed(deps: Deps) -> Handler:
     async def handle(envelope: Envelope[Any]) -> None:
-        await close_ticket(envelope.tenant, CloseTicket(envelope.data.ticket_id), deps=deps)
+        await close_ticket(envelope.tenant, CloseTicket(envelope.data.ticket_id, envelope.data.at), deps=deps)
+
+    return handle
+
+
+def _on_reopened(deps: Deps) -> Handler:
+    async def handle(envelope: Envelope[Any]) -> None:
+        await reopen_ticket(envelope.tenant, ReopenTicket(envelope.data.ticket_id, envelope.data.at), deps=deps)
 
     return handle
