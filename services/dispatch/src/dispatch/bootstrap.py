@@ -17,6 +17,7 @@ from dispatch.metrics import DispatchMetrics
 from dispatch.ports import Clock
 from dispatch.settings import Settings
 from servicekit.rules import CachedRuleStore, MemoryRuleStore
+from servicekit.rules_check import verify_stored
 from servicekit.rules_mongo import MongoRuleStore
 from servicekit.runtime import Runtime
 from servicekit.uow import MemoryOutbox
@@ -50,6 +51,7 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
             await orders.ensure_indexes(tenant)
             await handovers.ensure_indexes(tenant)
             await rules.ensure_defaults(tenant, tables)
+            await verify_stored(rules, VALIDATORS, tenant, now)  # a table saved before today's checks stops the start
             await _warm_caches(tenant, deps, now)
 
     runtime.startup_hooks.append(prepare)
