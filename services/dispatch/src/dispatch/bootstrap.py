@@ -16,6 +16,8 @@ from dispatch.domain.rules import TABLES, VALIDATORS
 from dispatch.metrics import DispatchMetrics
 from dispatch.ports import Clock
 from dispatch.settings import Settings
+from servicekit.calendar_store import calendar_defaults, watch_years
+from servicekit.calendar_watch import CalendarWatch
 from servicekit.rules import CachedRuleStore, MemoryRuleStore
 from servicekit.rules_check import verify_stored
 from servicekit.rules_mongo import MongoRuleStore
@@ -28,7 +30,8 @@ RULES_CACHE_SECONDS = 5.0  # routing reads a rule table for every new ticket; a 
 def default_rules() -> dict[str, list[dict]]:
     """The rule tables shipped as data (RULES.md numbers), loaded into tenants that have none."""
     text = resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8")
-    return {name: rows for name, rows in json.loads(text).items() if name in TABLES}
+    shipped = {name: rows for name, rows in json.loads(text).items() if name in TABLES}
+    return {**calendar_defaults(), **shipped}  # the holiday schedule ships with the kit (servicekit/data)
 
 
 def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
@@ -43,6 +46,7 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
     deps = Deps(
         uow=lambda tenant: MongoUnitOfWork(tenant, orders, handovers), orders=orders, handovers=handovers,
         rules=rules, crews=crews, clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
+        calendar_watch=CalendarWatch(runtime.metrics.registry),
     )
 
     async def prepare(rt: Runtime) -> None:
@@ -53,6 +57,7 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
             await rules.ensure_defaults(tenant, tables)
             await verify_stored(rules, VALIDATORS, tenant, now)  # a table saved before today's checks stops the start
             await _warm_caches(tenant, deps, now)
+        await watch_years(rules, deps.calendar_watch, settings.hosted_tenants, now)
 
     runtime.startup_hooks.append(prepare)
     return deps

@@ -10,7 +10,9 @@ from datetime import datetime
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
 from dispatch.ports import Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, OrderReader
-from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for
+from servicekit.calendar import BusinessCalendar
+from servicekit.calendar_store import tenant_calendar
+from servicekit.calendar_watch import CalendarWatch
 from servicekit.rules import RuleStore
 
 
@@ -23,11 +25,12 @@ class Deps:
     crews: CrewDirectory
     clock: Clock
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
+    calendar_watch: CalendarWatch = field(default_factory=CalendarWatch)  # hotline_calendar_year_unconfirmed
     _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)
 
     async def calendar(self, tenant: str, at: datetime) -> BusinessCalendar:
-        """The tenant's business calendar: the library's holidays plus its override rows (built once per content)."""
-        return calendar_for(await self.rules.active(tenant, CALENDAR_TABLE, at))
+        """The tenant's business calendar: its State Council schedule plus its override rows (built once per content)."""
+        return await tenant_calendar(self.rules, tenant, at)
 
     async def clock_rules(self, tenant: str, at: datetime) -> ClockRules:
         rows = await self.rules.active(tenant, "timelimits", at)

@@ -10,8 +10,9 @@ from dispatch.domain.clocks import CLOCK_NAMES
 from hotline_contracts.catalog import catalog
 from servicekit.calendar import CALENDAR_TABLE, check_overrides
 from servicekit.errors import FieldError
+from servicekit.holiday_schedule import HOLIDAY_TABLE, check_schedule
 
-TABLES = ("routing", "timelimits", "warnings", "reply_audit", CALENDAR_TABLE, "shifts")
+TABLES = ("routing", "timelimits", "warnings", "reply_audit", CALENDAR_TABLE, HOLIDAY_TABLE, "shifts")
 AREA_CLASSES = {"urban", "rural", "remote"}
 URGENCIES = {"normal", "urgent", "critical"}
 MILESTONE_NAMES = {
@@ -85,6 +86,8 @@ def validate_table(name: str, rows: list[dict[str, Any]], tenant: str) -> list[P
     """Every problem in a table about to be saved (empty list: it may be saved)."""
     if name == CALENDAR_TABLE:  # the platform's calendar table: servicekit.calendar checks it for every service
         return [(p.loc, p.message_zh, p.message_en) for p in check_overrides(tenant, {"rows": rows})]
+    if name == HOLIDAY_TABLE:  # the State Council schedule by year (servicekit.holiday_schedule)
+        return [(p.loc, p.message_zh, p.message_en) for p in check_schedule(tenant, {"rows": rows})]
     problems: list[Problem] = []
     ids = [row.get("id") for row in rows]
     if len(set(ids)) != len(ids) or any(not i for i in ids):
