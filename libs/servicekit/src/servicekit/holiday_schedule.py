@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from importlib.metadata import version
 from typing import Any
 
 from servicekit.errors import FieldError
@@ -100,7 +101,7 @@ def library_year(year: int) -> dict[str, Any]:
 
     calendar = holidays.country_holidays("CN", years=year)
     confirmed = year in ChinaStaticHolidays.special_public_holidays  # the notice's make-up days are listed
-    source = f"holidays {holidays.__version__}: " + (
+    source = f"holidays {version('holidays')}: " + (
         "国务院办公厅放假安排 / State Council notice" if confirmed
         else "按法定节日推定，未含国务院调休安排 / projected from the statutory days, no State Council notice yet")
     return {
