@@ -24,6 +24,7 @@ REQUIRED_ALERTS = {
     "HotlineDeadLettersGrowing",
     "HotlineTimeLimitBreachSurge",
     "HotlineLateOutageReports",
+    "HotlineCalendarYearUnconfirmed",
 }
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from dispatch.bootstrap import bootstrap
 from dispatch.crew_hold_sweeper import run_hold_sweeper
 from dispatch.deps import Deps
-from dispatch.entrypoints import consumers, http, http_admin
+from dispatch.entrypoints import consumers, http, http_admin, http_calendar
 from dispatch.permissions import PERMISSIONS
 from dispatch.scanner import run_scanner
 from dispatch.settings import Settings
@@ -33,7 +33,7 @@ def create_app(
     consumers.register(runtime, deps, group_id=settings.consumer_group)
     app = create_http_app(
         runtime, permissions=PERMISSIONS, title=TITLE, description=DESCRIPTION, start_dependencies=start_dependencies,
-        routers=[http.router(runtime, deps), http_admin.router(runtime, deps)],
+        routers=[http.router(runtime, deps), http_admin.router(runtime, deps), http_calendar.router(runtime, deps)],
     )
     app.state.deps = deps
     _with_scanner(app, runtime, deps, settings.scan_interval_seconds if start_dependencies else 0,

@@ -18,7 +18,10 @@ from dispatch.domain.rules import TABLES, VALIDATORS
 from dispatch.metrics import DispatchMetrics
 from dispatch.ports import Clock
 from dispatch.settings import Settings
+from servicekit.calendar_store import calendar_defaults, watch_years
+from servicekit.calendar_watch import CalendarWatch
 from servicekit.rules import CachedRuleStore, MemoryRuleStore
+from servicekit.rules_check import verify_stored
 from servicekit.rules_mongo import MongoRuleStore
 from servicekit.runtime import Runtime
 from servicekit.uow import MemoryOutbox
@@ -29,7 +32,8 @@ RULES_CACHE_SECONDS = 5.0  # routing reads a rule table for every new ticket; a 
 def default_rules() -> dict[str, list[dict]]:
     """The rule tables shipped as data (RULES.md numbers), loaded into tenants that have none."""
     text = resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8")
-    return {name: rows for name, rows in json.loads(text).items() if name in TABLES}
+    shipped = {name: rows for name, rows in json.loads(text).items() if name in TABLES}
+    return {**calendar_defaults(), **shipped}  # the holiday schedule ships with the kit (servicekit/data)
 
 
 def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
@@ -46,6 +50,7 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
         rules=rules, crews=crews, outcomes=MongoOutageOutcomes(runtime.dbs, lambda: datetime.now(UTC)),
         clock=lambda: datetime.now(UTC), metrics=DispatchMetrics.create(runtime.metrics.registry),
         held=held, crew_hold_seconds=settings.crew_event_hold_seconds,
+        calendar_watch=CalendarWatch(runtime.metrics.registry),
     )
 
     async def prepare(rt: Runtime) -> None:
@@ -55,7 +60,9 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
             await handovers.ensure_indexes(tenant)
             await held.ensure_indexes(tenant)
             await rules.ensure_defaults(tenant, tables)
+            await verify_stored(rules, VALIDATORS, tenant, now)  # a table saved before today's checks stops the start
             await _warm_caches(tenant, deps, now)
+        await watch_years(rules, deps.calendar_watch, settings.hosted_tenants, now)
 
     runtime.startup_hooks.append(prepare)
     return deps

@@ -30,6 +30,7 @@ class TakeNewTicket:
     summary: str = ""
     sub_type: str | None = None
     channel: str = "hotline"
+    referred_from: str | None = None
     account_no: str | None = None
     area_class: str | None = None
     important: bool = False

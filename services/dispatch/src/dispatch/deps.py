@@ -12,7 +12,9 @@ from dispatch.metrics import DispatchMetrics
 from dispatch.ports import (
     Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, HeldCrewReports, OrderReader, OutageOutcomes,
 )
-from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for
+from servicekit.calendar import BusinessCalendar
+from servicekit.calendar_store import tenant_calendar
+from servicekit.calendar_watch import CalendarWatch
 from servicekit.rules import RuleStore
 
 
@@ -28,11 +30,12 @@ class Deps:
     held: HeldCrewReports  # crew reports read before their predecessor (dispatch.crew_reports)
     crew_hold_seconds: float = 300.0  # how long such a report waits before it is dead-lettered (a setting)
     metrics: DispatchMetrics = field(default_factory=DispatchMetrics.create)
+    calendar_watch: CalendarWatch = field(default_factory=CalendarWatch)  # hotline_calendar_year_unconfirmed
     _clock_rules: dict[tuple, ClockRules] = field(default_factory=dict)
 
     async def calendar(self, tenant: str, at: datetime) -> BusinessCalendar:
-        """The tenant's business calendar: the library's holidays plus its override rows (built once per content)."""
-        return calendar_for(await self.rules.active(tenant, CALENDAR_TABLE, at))
+        """The tenant's business calendar: its State Council schedule plus its override rows (built once per content)."""
+        return await tenant_calendar(self.rules, tenant, at)
 
     async def clock_rules(self, tenant: str, at: datetime) -> ClockRules:
         rows = await self.rules.active(tenant, "timelimits", at)

@@ -22,7 +22,7 @@ from servicekit.errors import AlreadyHandled, AppError, conflict
 def new_order(tenant: str, cmd: TakeNewTicket) -> WorkOrder:
     return WorkOrder(
         tenant=tenant, ticket_id=cmd.ticket_id, business_type=cmd.business_type, sub_type=cmd.sub_type,
-        channel=cmd.channel, account_no=cmd.account_no, area_class=cmd.area_class, important=cmd.important,
+        channel=cmd.channel, referred_from=cmd.referred_from, account_no=cmd.account_no, area_class=cmd.area_class, important=cmd.important,
         urgency=cmd.urgency, responsible_unit=cmd.responsible_unit, station_code=cmd.station_code, outage_id=cmd.outage_id,
         first_contact_owner=cmd.first_contact_owner, created_at=cmd.accepted_at, summary=cmd.summary,
         source_event_id=cmd.event_id,

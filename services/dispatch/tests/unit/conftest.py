@@ -14,7 +14,10 @@ from servicekit.calendar import BusinessCalendar
 
 @pytest.fixture(scope="session")
 def defaults() -> dict:
-    return json.loads(resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8"))
+    from servicekit.calendar_store import calendar_defaults  # the holiday schedule ships with the kit
+
+    shipped = json.loads(resources.files("dispatch").joinpath("data/default_rules.json").read_text(encoding="utf-8"))
+    return {**calendar_defaults(), **shipped}
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,7 @@ from intake.routing import TenantRouting
 from intake.settings import Settings
 from servicekit.errors import FieldError
 from servicekit.rules import MemoryRuleStore, RuleStore, Validator
+from servicekit.rules_check import verify_stored
 from servicekit.rules_mongo import MongoRuleStore
 from servicekit.runtime import Runtime
 from servicekit.uow import MemoryOutbox
@@ -103,8 +104,10 @@ class Background:
 
 
 async def _load_default_rules(rules: RuleStore, tenant: str) -> None:
-    """Shipped defaults go into a tenant that has no version of a table yet (never over an edited one)."""
+    """Shipped defaults go into a tenant that has no version of a table yet (never over an edited one);
+    then every stored version still in force must pass today's checks (business catalogue codes), or the start fails."""
     await rules.ensure_defaults(tenant, default_rules())
+    await verify_stored(rules, RULE_TABLES, tenant, utc_now())
 
 
 def fake_bootstrap(

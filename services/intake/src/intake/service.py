@@ -113,7 +113,7 @@ async def _new_ticket(
         feeder_code=customer.feeder_code if customer else None, ta_code=customer.ta_code if customer else None,
         outage_id=answer.outage_id if answer else None, outage_match=answer.match_level if answer else None,
         outage_cause=answer.cause if answer else None, outage_restore_at=answer.estimated_restore_at if answer else None,
-        urgency=contact.urgency, state="closed" if closed else "accepted", kb_article_id=contact.kb_article_id,
+        urgency=contact.urgency, referred_from=contact.referred_from, state="closed" if closed else "accepted", kb_article_id=contact.kb_article_id,
         attachment_ref=contact.attachment_ref, idempotency_key=_scoped_key(contact) if contact.idempotency_key else None,
         extra=dict(contact.extra),
     )
@@ -180,7 +180,7 @@ def created_events(t: Ticket) -> list[Envelope[Any]]:
     """TicketCreated, plus the outage link or the first-contact closure when they apply."""
     events = [_event(t, TicketCreatedV1(
         ticket_id=t.ticket_id, business_type=t.business_type, sub_type=t.sub_type, channel=t.channel,
-        account_no=t.account_no, area_class=t.area_class, important=t.important, responsible_unit=t.tenant,
+        referred_from=t.referred_from, account_no=t.account_no, area_class=t.area_class, important=t.important, responsible_unit=t.tenant,
         station_code=t.station_code, ta_code=t.ta_code, feeder_code=t.feeder_code,
         first_contact_owner=t.first_contact_owner, accepted_at=t.accepted_at, summary=t.summary,
         outage_id=t.outage_id, urgency=t.urgency, kb_article_id=t.kb_article_id, first_contact_resolved=t.state == "closed",

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from servicekit.asyncapi import asyncapi_document
+from servicekit.calendar_store import watch_years
+from servicekit.calendar_watch import CalendarWatch
 from servicekit.http import create_http_app
 from servicekit.runtime import Runtime
 from survey.bootstrap import bootstrap
@@ -35,10 +37,13 @@ def create_app(
     runtime = runtime or Runtime.build(settings)
     deps = deps or bootstrap(settings, runtime)
 
+    watch = CalendarWatch(runtime.metrics.registry)  # hotline_calendar_year_unconfirmed: due dates in such a year are provisional
+
     async def prepare(rt: Runtime) -> None:
         for tenant in deps.hosted:
             await deps.rules.ensure_defaults(tenant, default_rules())
             await refresh_ratio(tenant, deps=deps)
+        await watch_years(deps.rules, watch, deps.hosted, deps.clock())
 
     runtime.startup_hooks.append(prepare)
     consumers.register(runtime, deps, group_prefix=group_prefix)

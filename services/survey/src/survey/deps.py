@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from servicekit.calendar import CALENDAR_TABLE, BusinessCalendar, calendar_for, check_overrides
+from servicekit.calendar import BusinessCalendar
+from servicekit.calendar_store import CALENDAR_TABLES, calendar_defaults, tenant_calendar
 from servicekit.errors import FieldError
 from servicekit.rules import RuleStore, Validator
 from survey.domain.model import RETURN_VISIT, RuleError, parse_rows
@@ -25,13 +26,14 @@ def check_return_visit(tenant: str, version: Mapping[str, Any]) -> list[FieldErr
 
 
 # The tables survey reads (servicekit.rules), each with its check: its own, and the platform's business calendar.
-RULE_TABLES: dict[str, Validator] = {RETURN_VISIT: check_return_visit, CALENDAR_TABLE: check_overrides}
+RULE_TABLES: dict[str, Validator] = {RETURN_VISIT: check_return_visit, **CALENDAR_TABLES}
 
 
 def default_rules() -> dict[str, Any]:
-    """The shipped defaults (data/return_visit_rules.json; no calendar overrides), loaded into tenants that have none."""
+    """The shipped defaults (data/return_visit_rules.json; the shipped holiday schedule, no day overrides),
+    loaded into tenants that have none."""
     raw: dict[str, Any] = json.loads(resources.files("survey").joinpath("data/return_visit_rules.json").read_text("utf-8"))
-    return {RETURN_VISIT: raw, CALENDAR_TABLE: []}
+    return {RETURN_VISIT: raw, **calendar_defaults()}
 
 
 def utc_now() -> datetime:
@@ -50,5 +52,5 @@ class Deps:
     clock: Clock = utc_now
 
     async def calendar(self, tenant: str, at: datetime) -> BusinessCalendar:
-        """The tenant's business calendar: official holidays plus its override rows (built once per content)."""
-        return calendar_for(await self.rules.active(tenant, CALENDAR_TABLE, at))
+        """The tenant's business calendar: its State Council schedule plus its override rows (built once per content)."""
+        return await tenant_calendar(self.rules, tenant, at)

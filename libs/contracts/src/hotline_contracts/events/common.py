@@ -34,6 +34,14 @@ class ComplaintSubType(StrEnum):
     GRID_CONSTRUCTION = "grid_construction"  # 电网建设投诉
 
 
+class ReferralSource(StrEnum):
+    """转办来源: the outside hotline a complaint was referred from (its reply limit depends on it)."""
+
+    ENERGY_REGULATION_12398 = "12398"  # 12398 能源监管热线
+    GOVERNMENT_SERVICE_12345 = "12345"  # 12345 政务服务便民热线
+    OTHER = "other"  # 其他外部渠道
+
+
 class Channel(StrEnum):
     """受理渠道: where a contact came in."""
 

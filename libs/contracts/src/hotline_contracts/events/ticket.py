@@ -17,6 +17,7 @@ from hotline_contracts.events.common import (
     GridCode,
     LongText,
     OutageId,
+    ReferralSource,
     ShortText,
     TicketId,
     TicketState,
@@ -41,6 +42,12 @@ class TicketCreatedV1(EventData):
         description="业务子类（投诉见 ComplaintSubType）; sub-type, complaints use ComplaintSubType",
     )
     channel: Channel = Field(examples=["hotline"])
+    referred_from: ReferralSource | None = Field(
+        default=None,
+        examples=["12398"],
+        description="转办来源（12398 / 12345 / 其他外部渠道），直接受理为空; outside hotline the order was referred from, "
+        "None when the customer contacted 95598 directly (sets the complaint reply limit)",
+    )
     account_no: AccountNo | None = None
     area_class: AreaClass | None = Field(
         default=None, description="客户区域类别; customer's area class, sets the repair clock"

@@ -11,7 +11,7 @@ from dispatch.domain.model import WorkOrder
 from servicekit.calendar import BusinessCalendar
 
 CLOCK_NAMES = ("first_contact", "dispatch", "arrival", "restoration", "reply")
-MATCH_FIELDS = ("business_type", "sub_type", "area_class", "important")
+MATCH_FIELDS = ("business_type", "sub_type", "area_class", "important", "referred_from")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class ClockRule:
     sub_type: str | None = None
     area_class: str | None = None
     important: bool | None = None
+    referred_from: str | None = None  # 转办来源: a complaint referred by 12398 / 12345 / another channel
     priority: int = 0  # breaks ties between equally specific rows (important beats area class)
     # Derived once: the scanner reads them for every open order.
     working: bool = field(init=False)
@@ -62,10 +63,10 @@ class ClockRules:
 
     def __init__(self, rows: list[ClockRule]) -> None:
         self.rows = rows
-        self._cache: dict[tuple[str, str | None, str | None, bool], list[ClockRule]] = {}
+        self._cache: dict[tuple[object, ...], list[ClockRule]] = {}
 
     def for_order(self, order: WorkOrder) -> list[ClockRule]:
-        key = (order.business_type, order.sub_type, order.area_class, order.important)
+        key = tuple(getattr(order, f) for f in MATCH_FIELDS)
         chosen = self._cache.get(key)
         if chosen is None:
             best: dict[str, ClockRule] = {}
@@ -183,5 +184,5 @@ def clock_rule_from_row(row: dict[str, Any]) -> ClockRule:
         id=row["id"], clock=row["clock"], business_type=row["business_type"], start=row.get("start", "created"),
         stop=tuple(row["stop"]), limit_minutes=row.get("limit_minutes"), limit_working_days=row.get("limit_working_days"),
         sub_type=row.get("sub_type"), area_class=row.get("area_class"), important=row.get("important"),
-        priority=int(row.get("priority", 0)),
+        referred_from=row.get("referred_from"), priority=int(row.get("priority", 0)),
     )

@@ -68,6 +68,7 @@ class WorkOrder:
     summary: str = ""
     sub_type: str | None = None
     channel: str = "hotline"
+    referred_from: str | None = None  # 转办来源 (12398 / 12345 / other): complaint reply limits match it
     account_no: str | None = None
     area_class: str | None = None
     important: bool = False

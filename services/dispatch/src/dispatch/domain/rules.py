@@ -7,13 +7,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dispatch.domain.clocks import CLOCK_NAMES
+from hotline_contracts.catalog import catalog
 from servicekit.calendar import CALENDAR_TABLE, check_overrides
 from servicekit.errors import FieldError
+from servicekit.holiday_schedule import HOLIDAY_TABLE, check_schedule
 
-TABLES = ("routing", "timelimits", "warnings", "reply_audit", CALENDAR_TABLE, "shifts")
-BUSINESS_TYPES = {
-    "fault_repair", "consultation", "service_request", "complaint", "report", "opinion", "suggestion", "praise",
-}
+TABLES = ("routing", "timelimits", "warnings", "reply_audit", CALENDAR_TABLE, HOLIDAY_TABLE, "shifts")
 AREA_CLASSES = {"urban", "rural", "remote"}
 URGENCIES = {"normal", "urgent", "critical"}
 MILESTONE_NAMES = {
@@ -33,7 +32,7 @@ def _enum(row: dict[str, Any], name: str, allowed: set[str], loc: str) -> list[P
 
 
 def _routing_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
-    out = _enum(row, "business_type", BUSINESS_TYPES, loc) + _enum(row, "area_class", AREA_CLASSES, loc)
+    out = list(catalog().check_row(row, loc)) + _enum(row, "area_class", AREA_CLASSES, loc)
     out += _enum(row, "urgency", URGENCIES, loc)
     to_unit = row.get("to_unit") or "$responsible"
     if to_unit != "$responsible" and not (_UNIT.match(str(to_unit)) and str(to_unit).startswith(tenant)):
@@ -43,8 +42,7 @@ def _routing_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
 
 def _timelimit_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     out = _enum(row, "clock", set(CLOCK_NAMES), loc) + _enum(row, "area_class", AREA_CLASSES, loc)
-    if row.get("business_type") not in BUSINESS_TYPES:
-        out.append((f"{loc}.business_type", "业务类型无效", "business_type is required and must be valid"))
+    out += catalog().check_row(row, loc, type_required=True)  # the codes intake sends (hotline_contracts.catalog)
     minutes, days = row.get("limit_minutes"), row.get("limit_working_days")
     if (minutes is None) == (days is None) or not float(minutes or days or 0) > 0:
         out.append((f"{loc}.limit", "须且仅须给出一个正的时限（分钟或工作日）", "give exactly one positive limit"))
@@ -67,7 +65,9 @@ def _warnings_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
 def _reply_audit_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
     if not row.get("sub_type") or not isinstance(row.get("level1"), list) or not row["level1"]:
         return [(loc, "须给出子类及允许的一级分类", "sub_type and a non-empty level1 list are required")]
-    return []
+    if str(row["sub_type"]).startswith("$"):  # a named group ($customer_side), not a catalogue code
+        return []
+    return list(catalog().check_sub_type("fault_repair", row["sub_type"], f"{loc}.sub_type"))
 
 
 def _shift_row(row: dict[str, Any], loc: str, tenant: str) -> list[Problem]:
@@ -86,6 +86,8 @@ def validate_table(name: str, rows: list[dict[str, Any]], tenant: str) -> list[P
     """Every problem in a table about to be saved (empty list: it may be saved)."""
     if name == CALENDAR_TABLE:  # the platform's calendar table: servicekit.calendar checks it for every service
         return [(p.loc, p.message_zh, p.message_en) for p in check_overrides(tenant, {"rows": rows})]
+    if name == HOLIDAY_TABLE:  # the State Council schedule by year (servicekit.holiday_schedule)
+        return [(p.loc, p.message_zh, p.message_en) for p in check_schedule(tenant, {"rows": rows})]
     problems: list[Problem] = []
     ids = [row.get("id") for row in rows]
     if len(set(ids)) != len(ids) or any(not i for i in ids):

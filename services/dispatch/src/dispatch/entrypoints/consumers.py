@@ -25,7 +25,7 @@ def new_ticket(envelope: Any) -> TakeNewTicket:
     data: TicketCreatedV1 = envelope.data
     return TakeNewTicket(
         ticket_id=data.ticket_id, business_type=data.business_type.value, sub_type=data.sub_type, channel=data.channel.value,
-        account_no=data.account_no, area_class=data.area_class.value if data.area_class else None, important=data.important,
+        referred_from=data.referred_from.value if data.referred_from else None, account_no=data.account_no, area_class=data.area_class.value if data.area_class else None, important=data.important,
         urgency=data.urgency.value, responsible_unit=data.responsible_unit, station_code=data.station_code,
         outage_id=data.outage_id, first_contact_owner=data.first_contact_owner, accepted_at=data.accepted_at,
         summary=data.summary, event_id=envelope.id, published_at=envelope.time, first_contact_resolved=data.first_contact_resolved,

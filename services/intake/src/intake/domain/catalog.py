@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from hotline_contracts.catalog import catalog
 from intake.domain.model import Contact
 
 # Field names a rule row may require, with how the caller is told about a missing one.
@@ -74,9 +75,13 @@ class Catalog:
 
 
 def validate_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
-    """Refuse a business-type table that names unknown required fields or repeats a type (locs within the version)."""
+    """Refuse a business-type table that names unknown required fields, repeats a type, or a type or
+    sub-type outside the platform's business catalogue (hotline_contracts.catalog; locs within the version)."""
     problems = _unique(rows, "business_type", "业务类型缺失或重复", "business type missing or repeated")
     for i, row in enumerate(rows):
+        problems += _in_catalog({"business_type": row.get("business_type")}, f"rows.{i}")
+        for j, sub_type in enumerate(row.get("sub_types") or []):
+            problems += [Problem(*p) for p in catalog().check_sub_type(row.get("business_type"), sub_type, f"rows.{i}.sub_types.{j}")]
         unknown = [f for f in row.get("required", []) if f not in REQUIRABLE]
         if unknown:
             problems.append(Problem(f"rows.{i}.required", f"未知的必填字段：{unknown}", f"unknown required fields: {unknown}"))
@@ -95,12 +100,12 @@ def validate_repeat_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
 
 def validate_ivr_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
     """IVR 按键: one row per key, each naming a business type."""
-    return _unique(rows, "choice", "按键缺失或重复", "choice missing or repeated") + _named(rows, "business_type")
+    return _unique(rows, "choice", "按键缺失或重复", "choice missing or repeated") + _named(rows, "business_type") + _coded(rows)
 
 
 def validate_keyword_rows(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
     """短信/邮件关键词: one row per keyword ("*" is the fallback), each naming a business type."""
-    return _unique(rows, "keyword", "关键词缺失或重复", "keyword missing or repeated") + _named(rows, "business_type")
+    return _unique(rows, "keyword", "关键词缺失或重复", "keyword missing or repeated") + _named(rows, "business_type") + _coded(rows)
 
 
 def _unique(rows: Sequence[Mapping[str, Any]], key: str, zh: str, en: str) -> list[Problem]:
@@ -117,6 +122,15 @@ def _unique(rows: Sequence[Mapping[str, Any]], key: str, zh: str, en: str) -> li
 def _named(rows: Sequence[Mapping[str, Any]], key: str) -> list[Problem]:
     return [Problem(f"rows.{i}.{key}", "须给出业务类型", f"{key} is required") for i, row in enumerate(rows)
             if not isinstance(row.get(key), str) or not row[key]]
+
+
+def _in_catalog(row: Mapping[str, Any], loc: str) -> list[Problem]:
+    return [Problem(*p) for p in catalog().check_row(dict(row), loc)]
+
+
+def _coded(rows: Sequence[Mapping[str, Any]]) -> list[Problem]:
+    """Each row's business type and sub-type are codes of the business catalogue (the same codes dispatch matches)."""
+    return [p for i, row in enumerate(rows) for p in _in_catalog(row, f"rows.{i}")]
 
 
 RULE_TABLE_CHECKS = {

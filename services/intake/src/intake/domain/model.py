@@ -63,6 +63,7 @@ class Contact:
     address_text: str | None = None
     unit: str | None = None
     urgency: str = "normal"
+    referred_from: str | None = None  # 转办来源 (12398 / 12345 / other); None: the customer came to 95598 directly
     kb_article_id: str | None = None
     resolved_at_first_contact: bool = False
     attachment_ref: str | None = None
@@ -101,6 +102,7 @@ class Ticket:
     outage_cause: str | None = None
     outage_restore_at: datetime | None = None
     urgency: str = "normal"
+    referred_from: str | None = None  # 转办来源: sets the complaint reply limit in dispatch
     state: str = "accepted"
     kb_article_id: str | None = None
     attachment_ref: str | None = None

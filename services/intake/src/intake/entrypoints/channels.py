@@ -78,7 +78,8 @@ def channels_router(deps: Deps) -> APIRouter:
     async def mail(body: MailIn, principal: Principal = Depends(current_principal)) -> Response:
         contact = Contact(channel=body.kind, business_type=body.business_type.value, sub_type=body.sub_type, summary=body.summary,
                           owner=owner_of(principal), account_no=body.account_no, contact_phone=body.phone, address_text=body.address,
-                          attachment_ref=body.attachment_ref, idempotency_key=f"{body.kind}:{body.attachment_ref}")
+                          attachment_ref=body.attachment_ref, idempotency_key=f"{body.kind}:{body.attachment_ref}",
+                          referred_from=body.referred_from.value if body.referred_from else None)
         return await submit(deps, principal, contact, unit=body.unit)
 
     return router

@@ -44,7 +44,8 @@ def tickets_router(deps: Deps) -> APIRouter:
         principal = await current_principal(request)
         body = await read_body(request, TicketIn)
         contact = Contact(
-            channel=body.channel.value, business_type=body.business_type.value, summary=body.summary, owner=owner_of(principal),
+            channel=body.channel.value, referred_from=body.referred_from.value if body.referred_from else None,
+            business_type=body.business_type.value, summary=body.summary, owner=owner_of(principal),
             sub_type=body.sub_type, account_no=body.account_no, contact_phone=body.contact_phone, address_text=body.address_text,
             unit=body.unit, urgency=body.urgency.value, kb_article_id=body.kb_article_id,
             resolved_at_first_contact=body.resolved_at_first_contact, attachment_ref=body.attachment_ref,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline_contracts.events.common import BusinessType, Channel, Urgency
+from hotline_contracts.events.common import BusinessType, Channel, ReferralSource, Urgency
 from hotline_contracts.tenancy import TENANT_CODE_PATTERN
 
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
@@ -32,6 +32,8 @@ class TicketIn(_Body):
     )
 
     channel: Channel = Field(default=Channel.HOTLINE, description="受理渠道; channel")
+    referred_from: ReferralSource | None = Field(
+        default=None, description="转办来源：12398 / 12345 / other，直接来电为空; outside hotline that referred it, empty when direct")
     business_type: BusinessType = Field(description="业务类型; business type")
     sub_type: str | None = Field(default=None, pattern=SUB_TYPE, max_length=64, description="业务子类; sub-type")
     account_no: str | None = Field(default=None, pattern=ACCOUNT, description="户号（10位数字）; account number")
@@ -72,6 +74,7 @@ class TicketOut(BaseModel):
     business_type: str
     sub_type: str | None = None
     channel: str
+    referred_from: str | None = Field(default=None, description="转办来源; outside hotline that referred it")
     state: str
     first_contact_owner: str
     accepted_at: datetime
@@ -172,6 +175,7 @@ class MailIn(_Body):
 
     kind: Literal["fax", "letter"]
     attachment_ref: str = Field(min_length=1, max_length=200)
+    referred_from: ReferralSource | None = Field(default=None, description="转办来源（12398/12345 转办函）; referring hotline")
     business_type: BusinessType
     sub_type: str | None = Field(default=None, pattern=SUB_TYPE, max_length=64)
     summary: str = Field(min_length=1, max_length=2000)

@@ -55,7 +55,8 @@ def ticket_out(result: IntakeResult) -> TicketOut:
         outage = OutageInfo(outage_id=t.outage_id, match_level=t.outage_match or "", cause=t.outage_cause or "", estimated_restore_at=t.outage_restore_at, area=None)
     zh, en = _message(result)
     return TicketOut(
-        ticket_id=t.ticket_id, tenant=t.tenant, business_type=t.business_type, sub_type=t.sub_type, channel=t.channel, state=t.state,
+        ticket_id=t.ticket_id, tenant=t.tenant, business_type=t.business_type, sub_type=t.sub_type, channel=t.channel,
+        referred_from=t.referred_from, state=t.state,
         first_contact_owner=t.first_contact_owner, accepted_at=t.accepted_at, account_no=t.account_no, customer_name=t.customer_name,
         contact_phone=t.contact_phone, address_text=t.address_text, created=result.created, repeat=result.repeat,
         replayed=result.replayed, contact_count=t.contact_count, reconnection=result.reconnection,
