@@ -11,6 +11,7 @@ from typing import Any
 
 from dispatch.commands import AcceptByCrew, Arrive, Complete, CrewStep, Depart, OrderAction, Reply, TakeNewTicket
 from dispatch.deps import Deps
+from dispatch.entrypoints import loop_consumers
 from dispatch.service import act, take_new_ticket
 from hotline_contracts.events.ticket import TicketCreatedV1
 from hotline_contracts.registry import spec_for_topic
@@ -80,6 +81,7 @@ def register(runtime: Runtime, deps: Deps, *, group_id: str = "dispatch") -> Non
     steps = runtime.consumer("dispatch")
     for topic, to_command in COMMANDS.items():
         subscribe(runtime.broker, steps, spec_for_topic(topic), _handler(to_command, deps), group_id=group_id)
+    loop_consumers.register(runtime, deps, steps, group_id=group_id)  # return visits and first contacts
 
 
 def _handler(to_command: Callable[[Any], OrderAction], deps: Deps):
