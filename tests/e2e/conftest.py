@@ -14,7 +14,9 @@ E2E_PORT_OFFSET = 20000
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     # Offset ports so the tests never collide with a developer's own `./dev up` on the defaults.
-    running = launch(tmp_path_factory.mktemp("stack"), "--customers", "10000", offset=E2E_PORT_OFFSET)
+    # The time-limit scanner every 2 s instead of 30 s: tests watch warnings and breaches of short limits.
+    running = launch(tmp_path_factory.mktemp("stack"), "--customers", "10000", offset=E2E_PORT_OFFSET,
+                     env={"DISPATCH_SCAN_INTERVAL_SECONDS": "2"})
     try:
         if not running.wait_for(READY_LINE, timeout=240):
             pytest.fail("stack did not become ready:\n" + running.output()[-4000:])

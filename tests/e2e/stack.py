@@ -59,7 +59,7 @@ class RunningStack:
         return self.popen.wait(timeout)
 
 
-def launch(workdir: Path, *args: str, offset: int = 0) -> RunningStack:
+def launch(workdir: Path, *args: str, offset: int = 0, env: dict[str, str] | None = None) -> RunningStack:
     workdir.mkdir(parents=True, exist_ok=True)
     popen = subprocess.Popen(
         [sys.executable, "-u", "-m", "devstack", "up", "--port-offset", str(offset), *args],
@@ -68,7 +68,7 @@ def launch(workdir: Path, *args: str, offset: int = 0) -> RunningStack:
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
-        env=dict(os.environ),
+        env=dict(os.environ) | (env or {}),
     )
     stack = RunningStack(workdir, popen, offset)
 

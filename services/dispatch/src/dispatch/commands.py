@@ -175,6 +175,47 @@ class Reopen(OrderAction):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CloseAfterVisit(Close):
+    """办结 on survey's word: the visit was made (满意/基本满意/联系不上) or will not be (不回访).
+
+    The only close of an order that has passed audit: a manual close then would skip the return visit.
+    """
+
+
+@dataclass(frozen=True, kw_only=True)
+class VisitDecided:
+    """回访安排: survey will visit the order (`visited`), or will not (then it closes at once)."""
+
+    ticket_id: str
+    visited: bool
+    at: datetime
+    actor: str = "system:survey"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VisitDone:
+    """回访完成: `result` satisfied / fairly_satisfied / unreachable closes the order; unsatisfied reopens it."""
+
+    ticket_id: str
+    result: str
+    actor: str
+    at: datetime
+    visit_id: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordCustomerContact:
+    """联系客户: the unit or crew reached the customer at `at`; stops the first-contact clock."""
+
+    ticket_id: str
+    actor: str
+    at: datetime | None = None  # now when not given
+    channel: str = "phone"
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Urge:
     """人工催办: remind the owning unit."""
 

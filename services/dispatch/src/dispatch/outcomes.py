@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dispatch.commands import (
     AuditReply,
     Close,
+    CloseAfterVisit,
     Complete,
     CrewStep,
     OrderAction,
@@ -23,6 +24,7 @@ from dispatch.crew_membership import check_crew
 from dispatch.domain.clocks import evaluate, within_limits
 from dispatch.domain.model import HistoryEntry, WorkOrder
 from dispatch.domain.reply_audit import audit_reply
+from dispatch.separation import refuse_close_before_visit, refuse_own_reply, require_repair_facts
 from hotline_contracts.events.dispatch import CrewAssignedV1, ReplyAuditedV1
 from hotline_contracts.events.ticket import (
     ReopenCause,
@@ -56,6 +58,8 @@ def require(value: Any, loc: str, zh: str, en: str) -> None:
 
 def _take_reply(order: WorkOrder, reply: Any) -> None:
     require(reply, "body", "缺少回单内容", "reply content required")
+    if order.business_type == "fault_repair":
+        require_repair_facts(reply)
     order.reply = dict(reply)
     contacted = reply.get("customer_contacted_at")
     if contacted:
@@ -84,12 +88,15 @@ async def prepare(order: WorkOrder, cmd: OrderAction, at: datetime, deps: Deps) 
     elif isinstance(cmd, Return):
         return Step(cmd.action, reason_code=cmd.reason_code)
     elif isinstance(cmd, AuditReply):
+        refuse_own_reply(order, cmd.actor)
         fit = {r["sub_type"]: r["level1"] for r in await deps.rules.active(order.tenant, "reply_audit", at)}
         order.audit_reasons = audit_reply(order, at, fit) + list(cmd.reasons)
         return Step("audit_reject" if order.audit_reasons else "audit_pass")
     elif isinstance(cmd, Close):
+        if not isinstance(cmd, CloseAfterVisit):
+            refuse_close_before_visit(order)
         statuses = evaluate(order, await deps.clock_rules(order.tenant, at), await deps.calendar(order.tenant, at), at)
-        return Step(cmd.action, within_time_limit=within_limits(statuses))
+        return Step(cmd.action, within_time_limit=within_limits(statuses, order))
     return Step(cmd.action)
 
 
@@ -110,7 +117,8 @@ def events_for(order: WorkOrder, cmd: OrderAction, step: Step, entry: HistoryEnt
     if isinstance(cmd, AuditReply):
         reply_id = str((order.reply or {}).get("reply_id") or f"{tid}-reply")[:64]
         return [ReplyAuditedV1(ticket_id=tid, reply_id=reply_id, passed=step.action == "audit_pass",
-                               reasons=[r[:200] for r in order.audit_reasons], auditor=by, at=at)]
+                               reasons=[r[:200] for r in order.audit_reasons], auditor=by, at=at,
+                               business_type=order.business_type, responsible_unit=order.owner_unit)]
     if isinstance(cmd, Close):
         return [TicketClosedV1(ticket_id=tid, business_type=order.business_type, responsible_unit=order.owner_unit,
                                resolution=cmd.resolution or Resolution.RESOLVED, within_time_limit=step.within_time_limit,

@@ -13,6 +13,9 @@ PERMISSIONS = Permissions(
     {
         "ticket.read": CENTRE_ROLES | {Role.UNIT_STAFF, Role.SUPERVISION_CENTRE, Role.FIELD_CREW},
         "ticket.update": CENTRE_ROLES | {Role.UNIT_STAFF},
+        # The unit replies; the 95598 centre audits, and closes, archives or reopens (never the unit that answered).
+        "ticket.audit": CENTRE_ROLES,
+        "ticket.close": CENTRE_ROLES,
         "ticket.urge": {Role.SHIFT_LEADER, Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE},
         "ticket.supervise": {Role.CENTRE_DIRECTOR, Role.SUPERVISION_CENTRE},
         "ticket.escalate": CENTRE_ROLES | {Role.UNIT_STAFF},

@@ -20,8 +20,9 @@ from survey.settings import Settings
 
 TITLE = "95598 回访与调查服务 / Return visit and survey"
 DESCRIPTION = (
-    "工单办结后按规则安排回访，登记回访结果与满意率；不满意的工单申请重启。"
-    "Return visits scheduled per effective-dated rules after an order closes; results, satisfaction ratio, reopen requests."
+    "回单审核通过后按规则决定并安排回访（或不回访），登记回访结果与满意率；结果决定工单办结或重启。"
+    "Return visits decided and scheduled per effective-dated rules once 95598 passed the reply (or skipped); "
+    "results and satisfaction ratio; the result closes or reopens the order."
 )
 
 

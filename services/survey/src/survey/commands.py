@@ -8,13 +8,16 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class ScheduleVisit:
-    """安排回访: an order was closed (ticket.closed); its return visit is due per the tenant's rule."""
+    """安排回访: 95598 passed an order's reply (reply.audited); survey visits it or says it will not.
+
+    The order waits in dispatch until it hears which (return_visit.scheduled / return_visit.skipped).
+    """
 
     ticket_id: str
     business_type: str
     responsible_unit: str
-    closed_at: datetime
-    source_event_id: str  # the closure's event id: a redelivery finds the visit it already made
+    answered_at: datetime  # when the reply passed audit: the visit's due time counts from here
+    source_event_id: str  # the audit's event id: a redelivery finds the decision it already made
     correlation_id: str | None = None
 
 

@@ -2,7 +2,7 @@
 
 Real processes: the service runs as `python -m survey` and is SIGKILLed; the broker is a tansu of each
 test's own, so stopping it touches no other test. A closure arrives the way dispatch sends it (a
-ticket.closed.v1 produced to Kafka); results are recorded over HTTP as an agent would.
+reply.audited.v1 produced to Kafka); results are recorded over HTTP as an agent would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from devstack.service_process import ServiceProcess, bearer, consume_events, start_in
 from hotline_contracts import make_event
-from hotline_contracts.events.ticket import TicketClosedV1
+from hotline_contracts.events.dispatch import ReplyAuditedV1
 
 pytestmark = pytest.mark.integration
 TENANT = "370102"
@@ -35,14 +35,14 @@ def start(tmp_path: Path, bootstrap: str, mongo_uri: str, prefix: str, **setting
 
 
 async def close_order(bootstrap: str, ticket: str) -> None:
-    """Dispatch closes the order: a complaint closed on a Friday evening (visited one working day later)."""
-    data = TicketClosedV1(ticket_id=ticket, business_type="complaint", responsible_unit=TENANT, resolution="resolved",
-                          within_time_limit=True, closed_by="staff:u-1", at=datetime.fromisoformat("2026-11-27T18:00:00+08:00"))
+    """95598 passes the reply: a complaint audited on a Friday evening (visited one working day later)."""
+    data = ReplyAuditedV1(ticket_id=ticket, reply_id=f"{ticket}-reply", passed=True, auditor="agent:u-37-1",
+                          business_type="complaint", responsible_unit=TENANT, at=datetime.fromisoformat("2026-11-27T18:00:00+08:00"))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
         envelope = make_event(data, tenant=TENANT, source="/hotline/dispatch", subject=ticket)
-        await producer.send_and_wait("ticket.closed.v1", envelope.model_dump_json().encode(), key=ticket.encode())
+        await producer.send_and_wait("reply.audited.v1", envelope.model_dump_json().encode(), key=ticket.encode())
     finally:
         await producer.stop()
 

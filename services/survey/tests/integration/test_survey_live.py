@@ -1,4 +1,4 @@
-"""Survey against real tansu and SecantusDB: a closed order becomes a due visit; its result is published."""
+"""Survey against real tansu and SecantusDB: an audited order becomes a due visit; its result is published."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from hotline_contracts import make_event
-from hotline_contracts.events.ticket import TicketClosedV1
+from hotline_contracts.events.dispatch import ReplyAuditedV1
 from survey.app import create_app
 from survey.settings import Settings
 
@@ -28,8 +28,8 @@ async def _until(check, timeout: float = 30.0):
 
 
 def _closed(ticket: str) -> bytes:
-    data = TicketClosedV1(ticket_id=ticket, business_type="complaint", responsible_unit="370102", resolution="resolved",
-                          within_time_limit=True, closed_by="staff:u-1", at=datetime.fromisoformat("2026-11-27T18:00:00+08:00"))
+    data = ReplyAuditedV1(ticket_id=ticket, reply_id=f"{ticket}-reply", passed=True, auditor="agent:u-37-1",
+                          business_type="complaint", responsible_unit="370102", at=datetime.fromisoformat("2026-11-27T18:00:00+08:00"))
     return make_event(data, tenant="370102", source="/hotline/dispatch", subject=ticket).model_dump_json().encode()
 
 
@@ -48,8 +48,8 @@ async def test_a_closed_complaint_is_visited_and_an_unsatisfied_answer_is_publis
         await producer.start()
         try:
             payload = _closed(ticket)
-            await producer.send_and_wait("ticket.closed.v1", payload)
-            await producer.send_and_wait("ticket.closed.v1", payload)  # redelivered: still one visit
+            await producer.send_and_wait("reply.audited.v1", payload)
+            await producer.send_and_wait("reply.audited.v1", payload)  # redelivered: still one visit
         finally:
             await producer.stop()
         agent = bearer("37", "agent", subject="agent:liuyang")

@@ -10,8 +10,8 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 
 from hotline_contracts import make_event
-from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1
-from hotline_contracts.events.ticket import TicketClosedV1
+from hotline_contracts.events.dispatch import ReplyAuditedV1
+from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1, ReturnVisitSkippedV1
 from servicekit.audit import AuditLog
 from servicekit.auth import Principal
 from servicekit.calendar import CALENDAR_TABLE
@@ -22,7 +22,8 @@ from survey.adapters.memory import RecordingMetrics
 from survey.app import create_app
 from survey.bootstrap import fake_bootstrap
 from survey.commands import RecordResult, ScheduleVisit
-from survey.domain.model import RETURN_VISIT, RuleError, parse_rows, satisfaction_ratio
+from survey.domain.model import RETURN_VISIT, RuleError, VisitRule, parse_rows, satisfaction_ratio
+from survey.domain.sampling import decide
 from survey.metrics import SurveyMetrics
 from survey.ports import AlreadyCompleted
 from survey.service import record_result, schedule_visit
@@ -37,8 +38,9 @@ DIRECTOR = Principal(subject="u-370102-0007", tenant="370102", roles=frozenset({
 
 def closed(ticket: str = "370102-20261127-000001", business_type: str = "fault_repair", at: str = FRIDAY_EVENING,
            tenant: str = "370102"):
-    data = TicketClosedV1(ticket_id=ticket, business_type=business_type, responsible_unit=tenant, resolution="resolved",
-                          within_time_limit=True, closed_by="staff:u-1", at=datetime.fromisoformat(at))
+    """95598 passed the order's reply (what survey now visits after; the close follows the visit)."""
+    data = ReplyAuditedV1(ticket_id=ticket, reply_id=f"{ticket}-reply", passed=True, auditor="agent:u-37-1",
+                          at=datetime.fromisoformat(at), business_type=business_type, responsible_unit=tenant)
     return make_event(data, tenant=tenant, source="/hotline/dispatch", subject=ticket)
 
 
@@ -56,8 +58,9 @@ class Harness:
     async def schedule(self, envelope):
         closed = envelope.data
         cmd = ScheduleVisit(ticket_id=closed.ticket_id, business_type=str(closed.business_type), responsible_unit=closed.responsible_unit,
-                            closed_at=closed.at, source_event_id=envelope.id, correlation_id=envelope.correlation_id)
-        return (await schedule_visit(envelope.tenant, cmd, deps=self.deps)).visit
+                            answered_at=closed.at, source_event_id=envelope.id, correlation_id=envelope.correlation_id)
+        visit = (await schedule_visit(envelope.tenant, cmd, deps=self.deps)).visit
+        return visit if visit.state == "scheduled" else None
 
     async def answer(self, visit_id: str, result: str, tenant: str = "370102"):
         return await record_result(tenant, RecordResult(visit_id, result, by="agent:u-1"), deps=self.deps)
@@ -98,13 +101,42 @@ async def test_the_rule_table_is_data_a_new_version_changes_the_due_time():
     assert visit.due_at == datetime.fromisoformat("2026-11-27T20:00:00+08:00")
 
 
-async def test_praise_gets_no_visit_and_a_redelivered_closure_is_not_scheduled_or_announced_again():
+async def test_praise_is_not_visited_and_says_so_so_dispatch_can_close_it():
     h = Harness()
-    assert await h.schedule(closed(business_type="praise")) is None
+    assert await h.schedule(closed("370102-20261127-000009", business_type="praise")) is None
+    [skipped] = h.outbox.of_type(ReturnVisitSkippedV1)
+    assert (skipped.ticket_id, skipped.reason) == ("370102-20261127-000009", "type_not_visited")
+    assert h.outbox.of_type(ReturnVisitScheduledV1) == []
+    due = await h.deps.visits.list("370102", state="scheduled", limit=10)
+    assert due == []  # the decision is stored (idempotency) but is no task on the agents' due list
+
+
+async def test_a_redelivered_audit_is_not_scheduled_or_announced_again():
+    h = Harness()
     event = closed("370102-20261127-000003")
     first, again = await h.schedule(event), await h.schedule(event)
     assert first.visit_id == again.visit_id and len(h.deps.visits.rows) == 1
     assert len(h.published) == 1  # stored with the visit once; the outbox relay publishes it, again after a crash
+    skip = closed("370102-20261127-000008", business_type="praise")
+    await h.schedule(skip)
+    await h.schedule(skip)
+    assert len(h.outbox.of_type(ReturnVisitSkippedV1)) == 1
+
+
+async def test_sampling_is_a_rule_and_decides_the_same_way_for_the_same_order():
+    h = Harness()
+    rows = [{"business_type": "fault_repair", "delay_hours": 24, "sample_percent": 50}, {"business_type": "*", "delay_hours": 24}]
+    await h.deps.rules.save("370102", RETURN_VISIT, rows, effective_from=datetime.fromisoformat("2026-11-01T00:00:00+08:00"),
+                            by=DIRECTOR)
+    tickets = [f"370102-20261127-{n:06d}" for n in range(100, 140)]
+    visited = {t for t in tickets if await h.schedule(closed(t)) is not None}
+    skipped = {e.ticket_id for e in h.outbox.of_type(ReturnVisitSkippedV1)}
+    assert visited and skipped and visited | skipped == set(tickets)  # about half each, every order answered
+    assert {e.reason for e in h.outbox.of_type(ReturnVisitSkippedV1)} == {"not_sampled"}
+    assert {t for t in tickets if decide(VisitRule("fault_repair", 24.0, sample_percent=50.0), t) is None} == visited
+    with pytest.raises(RuleError) as bad:
+        parse_rows([{"business_type": "complaint", "working_days": 1, "sample_percent": 120}])
+    assert [p[0] for p in bad.value.problems] == ["rows.0.sample_percent"]
 
 
 async def test_a_reclosed_order_gets_a_second_visit():
@@ -188,11 +220,16 @@ async def client(issuer_key):
 
     async with TestKafkaBroker(runtime.broker) as broker:
         first = closed().model_dump_json().encode()
-        await broker.publish(first, topic="ticket.closed.v1")
-        await broker.publish(first, topic="ticket.closed.v1")  # redelivered: the same visit, counted as a duplicate
+        await broker.publish(first, topic="reply.audited.v1")
+        await broker.publish(first, topic="reply.audited.v1")  # redelivered: the same visit, counted as a duplicate
         await broker.publish(closed("370124-20261127-000001", "complaint", tenant="370124").model_dump_json().encode(),
-                             topic="ticket.closed.v1")
-        await broker.publish(b'{"not": "an event"}', topic="ticket.closed.v1")
+                             topic="reply.audited.v1")
+        await broker.publish(b'{"not": "an event"}', topic="reply.audited.v1")
+        failed = ReplyAuditedV1(ticket_id="370102-20261127-000077", reply_id="r-77", passed=False, reasons=["缺少复电时间"],
+                                auditor="agent:u-37-1", at=datetime.fromisoformat(FRIDAY_EVENING), business_type="complaint",
+                                responsible_unit="370102")
+        await broker.publish(make_event(failed, tenant="370102", source="/hotline/dispatch", subject=failed.ticket_id)
+                             .model_dump_json().encode(), topic="reply.audited.v1")  # back to the unit: no visit
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://survey") as c:
             c.app, c.outbox, c.audit = app, outbox, audit_dbs.entries  # type: ignore[attr-defined]
             yield c
@@ -215,8 +252,8 @@ async def test_an_agent_lists_due_visits_of_the_province_and_records_a_result(cl
     metrics = (await client.get("/metrics")).text
     assert 'hotline_return_visits_total{result="unsatisfied",service="survey",tenant="370102"} 1.0' in metrics
     assert 'hotline_satisfaction_ratio{service="survey",tenant="370102"} 0.0' in metrics
-    assert 'hotline_dead_letters_total{reason="validation_failed",service="survey",topic="ticket.closed.v1"} 1.0' in metrics
-    assert 'hotline_events_consumed_total{result="duplicate",service="survey",topic="ticket.closed.v1"} 1.0' in metrics
+    assert 'hotline_dead_letters_total{reason="validation_failed",service="survey",topic="reply.audited.v1"} 1.0' in metrics
+    assert 'hotline_events_consumed_total{result="duplicate",service="survey",topic="reply.audited.v1"} 1.0' in metrics
 
 
 async def test_scope_roles_and_bad_results_are_refused(client, bearer):

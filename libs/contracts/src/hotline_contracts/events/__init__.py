@@ -8,6 +8,7 @@ from hotline_contracts.events.dispatch import (
     CrewArrivedV1,
     CrewAssignedV1,
     CrewDepartedV1,
+    CustomerContactedV1,
     RepairCompletedV1,
     ReplyAuditedV1,
     ReplySubmittedV1,
@@ -24,7 +25,7 @@ from hotline_contracts.events.outage import (
 )
 from hotline_contracts.events.report import ReportPublishedV1
 from hotline_contracts.events.shift import ShiftHandoverPublishedV1
-from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1
+from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1, ReturnVisitSkippedV1
 from hotline_contracts.events.ticket import (
     TicketClosedV1,
     TicketCreatedV1,
@@ -60,6 +61,7 @@ ALL_EVENTS: list[type[EventData]] = [
     RepairCompletedV1,
     ReplySubmittedV1,
     ReplyAuditedV1,
+    CustomerContactedV1,
     TimeLimitWarningV1,
     TimeLimitBreachedV1,
     TicketUrgedV1,
@@ -74,6 +76,7 @@ ALL_EVENTS: list[type[EventData]] = [
     NotificationSentV1,
     ReturnVisitScheduledV1,
     ReturnVisitCompletedV1,
+    ReturnVisitSkippedV1,
     ReportPublishedV1,
     ShiftHandoverPublishedV1,
     DeadLetteredV1,

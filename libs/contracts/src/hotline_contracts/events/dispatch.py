@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from hotline_contracts.envelope import EventData
 from hotline_contracts.events.common import (
     ActorId,
+    BusinessType,
     GridCode,
     LongText,
     ShortText,
@@ -183,9 +184,38 @@ class ReplyAuditedV1(EventData):
     )
     auditor: ActorId
     at: AwareDatetime
+    business_type: BusinessType | None = Field(
+        default=None, description="业务类型（回访按类型安排）; the order's type, which decides its return visit"
+    )
+    responsible_unit: UnitCode | None = Field(default=None, description="回单单位; the unit that answered")
 
     @model_validator(mode="after")
     def _failure_has_reasons(self) -> ReplyAuditedV1:
         if not self.passed and not self.reasons:
             raise ValueError("a failed audit must give at least one reason")
         return self
+
+
+class ContactChannel(StrEnum):
+    """联系方式."""
+
+    PHONE = "phone"
+    VISIT = "visit"
+    SMS = "sms"
+    OTHER = "other"
+
+
+class CustomerContactedV1(EventData):
+    """首次联系客户: the unit or crew reached the customer; stops the first-contact clock (投诉24小时).
+
+    Sent by unit and crew apps. The envelope `id` is the idempotency key.
+    """
+
+    event_name: ClassVar[str] = "ticket.customer_contacted"
+    event_version: ClassVar[int] = 1
+
+    ticket_id: TicketId
+    by: ActorId = Field(examples=["staff:zhaomin"], description="联系人; who contacted the customer")
+    channel: ContactChannel = ContactChannel.PHONE
+    note: ShortText | None = Field(default=None, examples=["已电话联系客户，约定次日上门"])
+    at: AwareDatetime = Field(description="联系客户的时间; when the customer was reached")

@@ -63,3 +63,23 @@ class ReturnVisitCompletedV1(EventData):
         default=False,
         description="不满意需重启工单; the customer was unsatisfied and the order should be reopened",
     )
+
+
+class SkipReason(StrEnum):
+    """不回访原因."""
+
+    NOT_SAMPLED = "not_sampled"  # 未抽中
+    TYPE_NOT_VISITED = "type_not_visited"  # 该业务类型不回访
+
+
+class ReturnVisitSkippedV1(EventData):
+    """不回访: survey will not visit this answered order (type needs none, or not sampled); it may close now."""
+
+    event_name: ClassVar[str] = "return_visit.skipped"
+    event_version: ClassVar[int] = 1
+
+    ticket_id: TicketId
+    business_type: BusinessType
+    responsible_unit: UnitCode
+    reason: SkipReason
+    at: AwareDatetime

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from dispatch.domain.fresh_clocks import REOPENED
 from dispatch.domain.model import WorkOrder
 from servicekit.calendar import BusinessCalendar
 
@@ -87,10 +88,22 @@ def _paused_seconds(order: WorkOrder, start: float, end: float, measure: Callabl
     return total
 
 
+def clock_start(order: WorkOrder, rule: ClockRule) -> datetime | None:
+    """When the clock started: its start milestone, or the reopen (重启) when that is later.
+
+    A reopened order is handled afresh: every clock counts from the reopen, not from the first acceptance.
+    """
+    started = order.milestones.get(rule.start)
+    reopened = order.milestones.get(REOPENED)
+    if started is not None and reopened is not None and reopened > started:
+        return reopened
+    return started
+
+
 def evaluate_clock(order: WorkOrder, rule: ClockRule, calendar: BusinessCalendar, now: float) -> ClockStatus | None:
     """The clock's state at `now`, or None when its start milestone has not happened yet."""
     milestones = order.milestones
-    started = milestones.get(rule.start)
+    started = clock_start(order, rule)
     if started is None:
         return None
     stopped_at = None
@@ -175,8 +188,14 @@ def nearest_due(statuses: list[ClockStatus]) -> float | None:
     return min(running) if running else None
 
 
-def within_limits(statuses: list[ClockStatus]) -> bool:
-    return all(s.percent <= 100.0 for s in statuses)
+def within_limits(statuses: list[ClockStatus], order: WorkOrder | None = None) -> bool:
+    """Every clock met: none over its limit now, and none the scanner already reported breached.
+
+    A clock stopped by a time given afterwards (a contact reported late with an earlier time) may look
+    met now; the breach was raised and supervised, so the close must not report it on time.
+    """
+    breached = order is not None and any(mark.get("breached") for mark in order.marks.values())
+    return not breached and all(s.percent <= 100.0 for s in statuses)
 
 
 def clock_rule_from_row(row: dict[str, Any]) -> ClockRule:

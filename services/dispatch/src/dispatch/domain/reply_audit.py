@@ -16,6 +16,17 @@ def _time(reply: dict[str, Any], name: str) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def missing_repair_fields(reply: dict[str, Any]) -> list[str]:
+    """The repair facts a fault-repair reply lacks, however it was sent (crew completion or the unit's reply)."""
+    given = reply | {"handler": reply.get("handler") or reply.get("by")}  # the unit's reply names its handler `by`
+    missing = [n for n in REPAIR_REQUIRED if not given.get(n)]
+    if "fault_class" not in missing and not (reply.get("fault_class") or {}).get("level1"):
+        missing.append("fault_class.level1")
+    if not reply.get("restored_at") and not reply.get("customer_side_fault"):
+        missing.append("restored_at")
+    return missing
+
+
 def _missing(reply: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     return [f"缺少必填项 {n} / required field {n} missing" for n in names if not reply.get(n)]
 
@@ -51,9 +62,10 @@ def audit_reply(order: WorkOrder, now: datetime, fit: dict[str, list[str]]) -> l
     reply = order.reply or {}
     if not reply:
         return ["未提交回单 / no reply submitted"]
-    if order.business_type == "fault_repair" and reply.get("kind") == "repair":
-        reasons = _missing(reply, REPAIR_REQUIRED)
-        if not reply.get("restored_at") and not reply.get("customer_side_fault"):
+    if order.business_type == "fault_repair":
+        # A repair is audited on its repair facts whichever way it was answered (a plain reply skips nothing).
+        reasons = [f"缺少必填项 {n} / required field {n} missing" for n in missing_repair_fields(reply) if n != "restored_at"]
+        if "restored_at" in missing_repair_fields(reply):
             reasons.append("缺少复电时间 / restoration time missing")
         return reasons + _times(order, reply, now) + _classification(order, reply, fit)
     reasons = _missing(reply, REPLY_REQUIRED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from dispatch.domain.fresh_clocks import restart_clocks
 from dispatch.domain.model import HistoryEntry, Pause, State, WorkOrder
 
 S = State
@@ -96,10 +97,12 @@ def apply(
             order.suspended_from = None
     if action in MILESTONES:
         order.milestones.setdefault(MILESTONES[action], at)
-    if action in ("reopen", "audit_reject"):
-        # A reopened or rejected order is answered again: its reply and closing times start over.
+    if action == "audit_reject":
+        # A rejected order is answered again: its reply times start over.
         for name in ("replied", "repaired", "closed"):
             order.milestones.pop(name, None)
+    elif action == "reopen":
+        restart_clocks(order, at)
     order.state = to_state
     order.history.append(entry)
     return entry

@@ -12,6 +12,7 @@ from typing import Any
 from dispatch.commands import AcceptByCrew, Arrive, Complete, CrewStep, Depart, OrderAction, Reply, TakeNewTicket
 from dispatch.crew_reports import Delivery, report_crew_step
 from dispatch.deps import Deps
+from dispatch.entrypoints import loop_consumers
 from dispatch.entrypoints.outage_consumers import register_outage_consumers
 from dispatch.service import act, take_new_ticket
 from hotline_contracts.events.ticket import TicketCreatedV1
@@ -86,6 +87,7 @@ def register(runtime: Runtime, deps: Deps, *, group_id: str = "dispatch") -> Non
         handler = _crew_handler(to_command, topic, deps) if topic in CREW_TOPICS else _handler(to_command, deps)
         subscribe(runtime.broker, steps, spec_for_topic(topic), handler, group_id=group_id)
     register_outage_consumers(runtime, steps, deps, group_id=group_id)
+    loop_consumers.register(runtime, deps, steps, group_id=group_id)  # return visits and first contacts
 
 
 def _crew_handler(to_command: Callable[[Any], OrderAction], topic: str, deps: Deps):

@@ -18,6 +18,7 @@ from dispatch import timing
 from dispatch.deps import Deps
 from dispatch.domain.transitions import allowed_actions
 from dispatch.entrypoints import schemas as s
+from dispatch.entrypoints.http_loop import add_contact_route, check_transfer_target
 from dispatch.permissions import authorize, readable_tenants
 from dispatch.service import act
 from servicekit.auth import Principal, current_principal
@@ -28,11 +29,11 @@ from servicekit.runtime import Runtime
 ACTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "accept": ("crew.report", s.CrewStepBody), "depart": ("crew.report", s.CrewStepBody),
     "arrive": ("crew.report", s.CrewStepBody), "complete": ("crew.report", s.CompleteBody),
-    "reply": ("ticket.update", s.ReplyBody), "audit": ("ticket.update", s.AuditBody),
+    "reply": ("ticket.update", s.ReplyBody), "audit": ("ticket.audit", s.AuditBody),
     "return": ("ticket.update", s.ReturnBody), "transfer": ("ticket.update", s.TransferBody),
     "suspend": ("ticket.update", s.SuspendBody), "resume": ("ticket.update", s.ReasonBody),
-    "reopen": ("ticket.update", s.ReopenBody), "close": ("ticket.update", s.CloseBody),
-    "return_visit": ("ticket.update", s.ReasonBody), "archive": ("ticket.update", s.ReasonBody),
+    "reopen": ("ticket.close", s.ReopenBody), "close": ("ticket.close", s.CloseBody),
+    "return_visit": ("ticket.close", s.ReasonBody), "archive": ("ticket.close", s.ReasonBody),
     "reassign": ("crew.manage", s.ReassignBody),
 }
 
@@ -108,6 +109,7 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
 
     for action, (permission, model) in ACTIONS.items():
         _add_action(api, access, deps, action, permission, model)
+    add_contact_route(api, access, deps, actor_of=actor_of, order_view=order_view)
 
     @api.post("/{ticket_id}/urge", summary="人工催办 / urge the owning unit")
     async def urge(ticket_id: str, body: s.UrgeBody, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
@@ -131,6 +133,8 @@ def router(runtime: Runtime, deps: Deps) -> APIRouter:
 def _add_action(api: APIRouter, access: OrderAccess, deps: Deps, action: str, permission: str, model: type[BaseModel]) -> None:
     async def endpoint(ticket_id: str, body: model, principal: Principal = Depends(current_principal)) -> dict[str, Any]:  # type: ignore[valid-type]
         cmd = to_command(action, ticket_id, body, actor_of(principal))
+        if isinstance(cmd, c.Transfer):
+            check_transfer_target(principal, cmd.to_unit, access.runtime.settings.hosted_tenants)
 
         async def call(tenant: str) -> Any:
             return await act(tenant, cmd, deps=deps)

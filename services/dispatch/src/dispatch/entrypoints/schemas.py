@@ -38,11 +38,18 @@ class CompleteBody(Body):
 
 
 class ReplyBody(Body):
-    """回单."""
+    """回单. A fault repair's reply also carries its repair facts (cause, fault class, departure, arrival,
+    restoration), as the crew's completion does: without them it is refused (422, per field)."""
 
     outcome: ReplyOutcome = Field(examples=["resolved"])
     content: str = Field(min_length=1, max_length=2000, examples=["已联系客户并解释电费构成，客户表示理解。"])
     customer_contacted_at: AwareDatetime | None = None
+    cause: str | None = Field(default=None, min_length=1, max_length=200, examples=["接户线被树枝压断"])
+    fault_class: FaultClassification | None = None
+    customer_side_fault: bool = False
+    departed_at: AwareDatetime | None = None
+    arrived_at: AwareDatetime | None = None
+    restored_at: AwareDatetime | None = None
 
 
 class AuditBody(Body):

@@ -28,7 +28,8 @@ class ReturnVisit:
     due_at: datetime
     source_event_id: str
     method: str = "phone"
-    state: str = "scheduled"  # scheduled → completed
+    state: str = "scheduled"  # scheduled → completed; or skipped (不回访: the decision not to visit, kept for idempotency)
+    skip_reason: str | None = None
     result: str | None = None
     comment: str | None = None
     attempts: int = 0
@@ -40,12 +41,16 @@ class ReturnVisit:
 
 @dataclass(frozen=True)
 class VisitRule:
-    """回访时限规则行: a delay in hours, or in working days; skip means no visit for that type."""
+    """回访时限规则行: a delay in hours, or in working days; skip means no visit for that type.
+
+    `sample_percent` (抽样比例) is the share of the type's answered orders that are visited (default all).
+    """
 
     business_type: str
     delay_hours: float | None = None
     working_days: int | None = None
     skip: bool = False
+    sample_percent: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,11 @@ def parse_rows(rows: list[Mapping[str, Any]]) -> tuple[VisitRule, ...]:
             problems.append((f"rows.{i}.delay_hours", "小时数须在 0 到 744 之间", "delay_hours must be in (0, 744]"))
         elif days is not None and not (isinstance(days, int) and 1 <= days <= 30):
             problems.append((f"rows.{i}.working_days", "工作日数须在 1 到 30 之间", "working_days must be 1..30"))
-        parsed.append(VisitRule(bt, float(hours) if hours is not None else None, days, skip))
+        percent = row.get("sample_percent", 100)
+        if not (isinstance(percent, int | float) and not isinstance(percent, bool) and 0 <= percent <= 100):
+            problems.append((f"rows.{i}.sample_percent", "抽样比例须在 0 到 100 之间", "sample_percent must be in [0, 100]"))
+            percent = 100
+        parsed.append(VisitRule(bt, float(hours) if hours is not None else None, days, skip, float(percent)))
     if not rows:
         problems.append(("rows", "规则表不能为空", "the table needs at least one row"))
     if problems:

@@ -33,7 +33,7 @@ class VisitView(BaseModel):
     business_type: str
     responsible_unit: str
     state: str
-    closed_at: datetime
+    closed_at: datetime = Field(description="办理完毕（回单审核通过）时间; when 95598 passed the reply")
     due_at: datetime
     overdue: bool = Field(description="已超回访时限; past its due time and still open")
     result: str | None = None
