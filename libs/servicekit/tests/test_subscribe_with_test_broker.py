@@ -5,28 +5,17 @@ from faststream.kafka import TestKafkaBroker
 
 from hotline_contracts import make_event
 from hotline_contracts.registry import spec_for_topic
-from servicekit.kafka import EventConsumer, subscribe
+from servicekit.kafka import EventConsumer, MemoryProcessedEvents, subscribe
 from servicekit.runtime import Runtime
 from servicekit.settings import ServiceSettings
 
 pytestmark = pytest.mark.unit
 
 
-class FakeProcessed:
-    def __init__(self):
-        self.handled = set()
-
-    async def seen(self, tenant, event_id):
-        return (tenant, event_id) in self.handled
-
-    async def remember(self, tenant, event_id):
-        self.handled.add((tenant, event_id))
-
-
 async def test_subscribed_handler_gets_parsed_envelopes_once_and_refusals_are_dead_lettered(ticket_created):
     runtime = Runtime.build(ServiceSettings(service_name="sub-test", hosted_tenants=["370102"]))
     consumer = EventConsumer(
-        settings=runtime.settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters, processed=FakeProcessed()
+        settings=runtime.settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters, processed=MemoryProcessedEvents()
     )
     seen = []
 
@@ -53,7 +42,7 @@ async def test_subscribed_handler_gets_parsed_envelopes_once_and_refusals_are_de
 async def test_an_event_whose_handling_died_is_handled_again_on_redelivery(ticket_created):
     """A crash (here: an unexpected error) before the handling is stored must not mark the event as handled."""
     runtime = Runtime.build(ServiceSettings(service_name="sub-test", hosted_tenants=["370102"]))
-    processed = FakeProcessed()
+    processed = MemoryProcessedEvents()
     consumer = EventConsumer(settings=runtime.settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters,
                              processed=processed)
     attempts = []

@@ -127,6 +127,19 @@ class ProcessedEvents:
             await col.insert_one({"tenant": tenant, "consumer": self.consumer, "event_id": event_id, "at": datetime.now(UTC)})
 
 
+class MemoryProcessedEvents:
+    """ProcessedEvents in memory, for unit tests: the event ids a consumer has finished handling, per tenant."""
+
+    def __init__(self) -> None:
+        self.handled: set[tuple[str, str]] = set()
+
+    async def seen(self, tenant: str, event_id: str) -> bool:
+        return (tenant, event_id) in self.handled
+
+    async def remember(self, tenant: str, event_id: str) -> None:
+        self.handled.add((tenant, event_id))
+
+
 Handler = Callable[[Envelope[Any]], Awaitable[None]]
 
 
@@ -143,7 +156,7 @@ class EventConsumer:
         settings: ServiceSettings,
         metrics: StandardMetrics,
         dead_letters: DeadLetterPublisher,
-        processed: ProcessedEvents | None,
+        processed: ProcessedEvents | MemoryProcessedEvents | None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics

@@ -15,26 +15,13 @@ from analytics.domain.aggregates import local_day
 from analytics.settings import Settings
 from analytics_builders import HOSTED, ORG_UNITS, closed, created
 from servicekit.audit import AuditLog
-from servicekit.kafka import EventConsumer
+from servicekit.kafka import EventConsumer, MemoryProcessedEvents
 from servicekit.runtime import Runtime
 from servicekit.tenancy import OrgTree
 
 pytestmark = pytest.mark.unit
 
 RANGE = {"from": "2026-11-01", "to": "2026-11-30"}
-
-
-class FakeProcessed:
-    def __init__(self):
-        self.seen = set()
-
-    async def claim(self, tenant, event_id):
-        fresh = (tenant, event_id) not in self.seen
-        self.seen.add((tenant, event_id))
-        return fresh
-
-    async def release(self, tenant, event_id):
-        self.seen.discard((tenant, event_id))
 
 
 class FakeAuditDbs:
@@ -55,7 +42,7 @@ class FakeAuditDbs:
 async def reports(issuer_key):
     settings = Settings(hosted_tenants=HOSTED, auth_jwks_path=str(issuer_key.parent / "jwks.json"))
     runtime = Runtime.build(settings)
-    processed = FakeProcessed()
+    processed = MemoryProcessedEvents()
     runtime.consumer = lambda *a, **k: EventConsumer(  # type: ignore[method-assign]
         settings=settings, metrics=runtime.metrics, dead_letters=runtime.dead_letters, processed=processed
     )

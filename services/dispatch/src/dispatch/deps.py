@@ -10,7 +10,13 @@ from datetime import datetime
 from dispatch.domain.clocks import ClockRules, clock_rule_from_row
 from dispatch.metrics import DispatchMetrics
 from dispatch.ports import (
-    Clock, CrewDirectory, DispatchUnitOfWork, HandoverReader, HeldCrewReports, OrderReader, OutageOutcomes,
+    Clock,
+    CrewDirectory,
+    DispatchUnitOfWork,
+    HandoverReader,
+    HeldCrewReports,
+    OrderReader,
+    OutageOutcomes,
 )
 from servicekit.calendar import BusinessCalendar
 from servicekit.calendar_store import tenant_calendar

@@ -17,28 +17,13 @@ from hotline_contracts import make_event
 from hotline_contracts.events.dispatch import CustomerContactedV1
 from hotline_contracts.events.survey import ReturnVisitCompletedV1, ReturnVisitScheduledV1
 from servicekit.audit import MemoryAuditLog
+from servicekit.kafka import MemoryProcessedEvents
 from servicekit.runtime import Runtime
 
 pytestmark = pytest.mark.unit
 T = "370102"
 TID = "370102-20261126-000001"
 HOSTED = ["37", "3701", T, "370124"]
-
-
-class MemoryClaims:
-    """servicekit.kafka.ProcessedEvents' contract in memory: an event id is claimed once per tenant."""
-
-    def __init__(self) -> None:
-        self.ids: set[tuple[str, str]] = set()
-
-    async def claim(self, tenant: str, event_id: str) -> bool:
-        if (tenant, event_id) in self.ids:
-            return False
-        self.ids.add((tenant, event_id))
-        return True
-
-    async def release(self, tenant: str, event_id: str) -> None:
-        self.ids.discard((tenant, event_id))
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ async def api(tmp_path, deps):
     runtime.audit = MemoryAuditLog("dispatch")  # type: ignore[assignment]
     for consumer in runtime.consumers:  # the processed-id claims in memory instead of MongoDB
         if consumer.processed is not None:
-            consumer.processed = MemoryClaims()  # type: ignore[assignment]
+            consumer.processed = MemoryProcessedEvents()
     runtime.hooks_done = True
 
     def bearer(tenant: str, role: str, subject: str) -> dict[str, str]:
