@@ -206,6 +206,11 @@ BUSINESS: dict[str, list[Panel]] = {
             unit="percentunit",
             width=24,
         ),
+        Panel(
+            "未确认节假日安排的年份 / Years without a confirmed holiday schedule (1 = due times are provisional)",
+            [("{{tenant}} {{year}}", f"max by (tenant, year) (hotline_calendar_year_unconfirmed{{{TEN}}})")],
+            width=24,
+        ),
     ],
     "outage-notice": [
         Panel(

@@ -17,7 +17,7 @@ TENANT = "370102"
 LOOP_TOPICS = (
     "ticket.dispatched.v1", "ticket.state_changed.v1", "timelimit.warning_raised.v1", "timelimit.breached.v1",
     "supervision.raised.v1", "reply.audited.v1", "return_visit.scheduled.v1", "return_visit.skipped.v1",
-    "return_visit.completed.v1", "ticket.reopened.v1", "ticket.closed.v1", "crew.assigned.v1",
+    "return_visit.completed.v1", "ticket.reopened.v1", "ticket.closed.v1", "crew.assigned.v1", "deadletter.v1",
 )
 
 
@@ -50,6 +50,10 @@ class EventWatch:
         try:
             async for record in consumer:
                 event = json.loads(record.value)
+                if record.topic == "deadletter.v1":
+                    # A dead letter's subject is not the order's: it belongs to an order when its refused payload names it.
+                    named = [s for s in self.subjects if s in json.dumps(event.get("data"), ensure_ascii=False)]
+                    event["subject"] = named[0] if named else None
                 if event.get("subject") in self.subjects:
                     self.events.append({"topic": record.topic, **event})
         finally:

@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pymongo import MongoClient
+
+from tests.e2e.customers import fresh_customers
 
 TENANT = "370102"  # a county company of the demo data
 DISPATCH_WAIT = 120  # generous: on a loaded 2-core machine a consumer group can take a minute to settle
@@ -84,12 +85,8 @@ class Scenario:
             self.report.steps.append((name, "skipped", str(exc)))
 
     def customers(self) -> list[dict[str, Any]]:
-        """Seeded customers of the county (test data only; everything else goes through the APIs)."""
-        uri = f"mongodb://127.0.0.1:{27017 + self.stack.offset}/?retryWrites=false&directConnection=true"
-        with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
-            rows = client[f"hotline_{TENANT}"]["customers"].find(
-                {"tenant": TENANT, "arrears_status": "none", "area_class": "urban"}, {"_id": 0}).limit(400)
-            return list(rows)
+        """Seeded urban customers of the county no other test had, outside every outage (test data only)."""
+        return fresh_customers(self.stack, 400, area_class="urban")
 
     def ticket(self, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         return self.call("POST", "intake", "/api/v1/tickets", token or self.agent, json=body)

@@ -25,6 +25,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from pymongo import MongoClient
 
+from tests.e2e.customers import handed_out, outage_scope, take
+
 TENANT = "370102"
 CALLS = 500
 WATCHED = (
@@ -88,20 +90,24 @@ def wait_for(probe: Any, timeout: float, what: str, interval: float = 1.0) -> An
 
 
 def residents(stack: Any) -> tuple[list[str], list[dict[str, Any]]]:
-    """Supply stations holding 600+ ordinary customers (no arrears, not important) and those customers."""
+    """Supply stations holding 600+ ordinary customers (no arrears, not important) and, of them, the customers no
+    other test had. Stations with any part under another outage are left out: their callers would join that one."""
     uri = f"mongodb://127.0.0.1:{27017 + stack.offset}/?retryWrites=false&directConnection=true"
+    scope = outage_scope(stack, TENANT)
     with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
         rows = list(client[f"hotline_{TENANT}"]["customers"].find(
             {"tenant": TENANT, "arrears_status": "none", "important": False, "dedicated_transformer": {"$ne": True}},
-            {"_id": 0, "account_no": 1, "station_code": 1}))
+            {"_id": 0, "account_no": 1, "station_code": 1, "feeder_code": 1, "ta_code": 1}))
+    touched = {r["station_code"] for r in rows if any(r.get(f) in codes for f, codes in scope.items())}
+    rows = [r for r in rows if r["station_code"] not in touched and not handed_out(TENANT, r["account_no"])]
     by_station = Counter(r["station_code"] for r in rows)
     stations: list[str] = []
     for station, _ in by_station.most_common():
         stations.append(station)
         if sum(by_station[s] for s in stations) >= CALLS + 100:
             break
-    people = [r for r in rows if r["station_code"] in stations]
-    assert len(people) >= CALLS + 100, f"the seed has only {len(people)} ordinary customers in {TENANT}"
+    people = take(TENANT, (r for r in rows if r["station_code"] in stations), CALLS + 100)
+    assert len(people) >= CALLS + 100, f"the seed has only {len(people)} ordinary customers in {TENANT} free for this test"
     return stations, people
 
 

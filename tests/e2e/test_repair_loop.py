@@ -12,7 +12,6 @@ import asyncio
 import csv
 import io
 import json
-import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,21 +20,12 @@ from typing import Any
 import jsonschema
 import pytest
 from aiokafka import AIOKafkaProducer
-from pymongo import MongoClient
 
+from tests.e2e.customers import fresh_customers
 from tests.e2e.loop_watch import TENANT, EventWatch, Users
 
 pytestmark = pytest.mark.e2e
 SCHEMAS = Path(__file__).resolve().parents[2] / "libs" / "contracts" / "schemas"
-
-
-def a_customer(stack: Any) -> dict[str, Any]:
-    """A seeded urban customer of the county with no arrears (test data; everything else goes through the APIs)."""
-    uri = f"mongodb://127.0.0.1:{27017 + stack.offset}/?retryWrites=false&directConnection=true"
-    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
-        rows = list(client[f"hotline_{TENANT}"]["customers"].find(
-            {"tenant": TENANT, "arrears_status": "none", "area_class": "urban"}, {"_id": 0}).limit(2000))
-    return random.choice(rows[400:] or rows)  # clear of the demo scenario's first customers
 
 
 def crew_envelope(topic: str, ticket_id: str, data: dict[str, Any]) -> bytes:
@@ -50,22 +40,33 @@ def crew_envelope(topic: str, ticket_id: str, data: dict[str, Any]) -> bytes:
 
 
 async def test_a_repair_is_crewed_answered_audited_visited_closed_archived_and_counted(stack):
-    users, customer = Users(stack), a_customer(stack)
+    users = Users(stack)
     try:
         async with EventWatch(stack) as watch:
-            await _repair(stack, users, watch, customer)
+            await _repair(stack, users, watch)
     finally:
         await users.http.aclose()
 
 
-async def _repair(stack: Any, users: Users, watch: EventWatch, customer: dict[str, Any]) -> None:
-    ticket = await users.call("POST", "intake", "/api/v1/tickets", users.agent, json={
-        "channel": "hotline", "business_type": "fault_repair", "sub_type": "no_power_single_household",
-        "account_no": customer["account_no"], "summary": "客户反映家中停电（报修闭环测试）"})
-    tid = ticket["ticket_id"]
-    watch.subjects.add(tid)
-    order = await users.wait_order(tid, lambda o: o["state"] == "dispatched", 120, "dispatch to take the repair")
-    assert order["station_code"] == customer["station_code"] and order["crew_code"], order  # the customer's station, a crew
+async def _crewed_call(users: Users, watch: EventWatch, stack: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A repair call routed to the caller's station and one of its crews. A station whose roster has nobody on
+    duty right now gets the order without a crew (its unit assigns one): that caller is passed over."""
+    for customer in fresh_customers(stack, 5, area_class="urban", important=False):
+        ticket = await users.call("POST", "intake", "/api/v1/tickets", users.agent, json={
+            "channel": "hotline", "business_type": "fault_repair", "sub_type": "no_power_single_household",
+            "account_no": customer["account_no"], "summary": "客户反映家中停电（报修闭环测试）"})
+        assert ticket["created"], ticket  # a fresh customer: a new order, not a repeat contact
+        watch.subjects.add(ticket["ticket_id"])
+        order = await users.wait_order(ticket["ticket_id"], lambda o: o["state"] == "dispatched", 120, "dispatch to take the repair")
+        assert order["station_code"] == customer["station_code"], order  # the customer's own supply station
+        if order["crew_code"]:
+            return customer, order
+    raise AssertionError("none of 5 repair calls found a crew on duty at its station")
+
+
+async def _repair(stack: Any, users: Users, watch: EventWatch) -> None:
+    customer, order = await _crewed_call(users, watch, stack)
+    tid = order["ticket_id"]
     crew = order["crew_code"]
     [assigned] = await watch.until(lambda: watch.of("crew.assigned.v1", tid), 30, "crew.assigned.v1")
     assert assigned["data"]["station_code"] == customer["station_code"]
@@ -75,19 +76,25 @@ async def _repair(stack: Any, users: Users, watch: EventWatch, customer: dict[st
     completed = base | {"cause": "接户线被树枝压断", "fault_class": {"level1": "低压故障", "level2": "低压线路故障"},
                         "departed_at": (now + timedelta(seconds=2)).isoformat(), "arrived_at": (now + timedelta(seconds=4)).isoformat(),
                         "restored_at": (now + timedelta(seconds=6)).isoformat(), "at": (now + timedelta(seconds=7)).isoformat()}
-    steps = [("crew.accepted.v1", base | {"at": (now + timedelta(seconds=1)).isoformat()}, "accepted"),
-             ("crew.departed.v1", base | {"at": (now + timedelta(seconds=2)).isoformat()}, "accepted"),
-             ("crew.arrived.v1", base | {"at": (now + timedelta(seconds=4)).isoformat()}, "on_site"),
-             ("repair.completed.v1", completed, "repaired")]
+    steps = [("crew.accepted.v1", base | {"at": (now + timedelta(seconds=1)).isoformat()}),
+             ("crew.departed.v1", base | {"at": (now + timedelta(seconds=2)).isoformat()}),
+             ("crew.arrived.v1", base | {"at": (now + timedelta(seconds=4)).isoformat()}),
+             ("repair.completed.v1", completed)]
+    # The crew's app was offline and syncs all four reports at once, newest first: they are on four topics,
+    # so dispatch reads them in any order, and it must apply them in the order they happened.
     producer = AIOKafkaProducer(bootstrap_servers=f"127.0.0.1:{9092 + stack.offset}")
     await producer.start()
     try:
-        for topic, data, state in steps:
-            await producer.send_and_wait(topic, crew_envelope(topic, tid, data), key=tid.encode())
-            await users.wait_order(tid, lambda o, s=state, t=topic: o["state"] == s and (t != "crew.departed.v1" or "departed" in o["milestones"]),
-                                   60, f"{topic} applied")
+        sent = [await producer.send(topic, crew_envelope(topic, tid, data), key=tid.encode()) for topic, data in reversed(steps)]
+        await asyncio.gather(*sent)
     finally:
         await producer.stop()
+    repaired = await users.wait_order(tid, lambda o: o["state"] == "repaired", 90, "the four crew reports applied")
+    assert repaired["crew_code"] == crew, repaired
+    for milestone in ("accepted", "departed", "on_site", "repaired"):
+        assert milestone in repaired["milestones"], (milestone, repaired["milestones"])
+    assert repaired["milestones"]["accepted"] <= repaired["milestones"]["departed"] <= repaired["milestones"]["on_site"]
+    assert not watch.of("deadletter.v1", tid), watch.of("deadletter.v1", tid)  # nothing refused along the way
 
     # The crew's times lie up to 7 s after `now`; 95598 audits once they are past (a time in the future fails the audit).
     await asyncio.sleep(max(0.0, (now + timedelta(seconds=8) - datetime.now(UTC)).total_seconds()))
@@ -103,7 +110,7 @@ async def _repair(stack: Any, users: Users, watch: EventWatch, customer: dict[st
     archived = await users.act(tid, "archive", users.agent, {"reason": "回访满意，归档"})
     assert archived["state"] == "archived" and archived["allowed_actions"] == []
 
-    day = date.fromisoformat(ticket["accepted_at"][:10]) if ticket.get("accepted_at") else date.today()
+    day = date.fromisoformat(order["created_at"][:10])
     lead = stack.token(TENANT, ["centre_director"], subject="director:e2e-loop")
 
     async def counted() -> dict[str, str] | None:
