@@ -25,18 +25,21 @@ def _client(stack: Any) -> MongoClient[dict[str, Any]]:
 
 
 def outage_scope(stack: Any, tenant: str = TENANT) -> dict[str, set[str]]:
-    """The feeders, stations and transformer areas of the tenant's outages that are not over."""
-    scope: dict[str, set[str]] = {"feeder_code": set(), "station_code": set(), "ta_code": set()}
+    """What a test must keep clear of: the feeders, stations and transformer areas of the tenant's outages that
+    are not over, and (`account_no`) the customers with an open order, e.g. from the demo `./dev up` plays."""
+    scope: dict[str, set[str]] = {"feeder_code": set(), "station_code": set(), "ta_code": set(), "account_no": set()}
     with _client(stack) as client:
-        for outage in client[f"hotline_{tenant}"]["active_outages"].find({"state": {"$nin": list(_OUTAGE_OVER)}}):
+        db = client[f"hotline_{tenant}"]
+        for outage in db["active_outages"].find({"state": {"$nin": list(_OUTAGE_OVER)}}):
             scope["feeder_code"].update(outage.get("feeder_codes") or [])
             scope["station_code"].update(outage.get("station_codes") or [])
             scope["ta_code"].update(outage.get("ta_codes") or [])
+        scope["account_no"].update(a for a in db["tickets"].distinct("account_no", {"state": {"$ne": "closed"}}) if a)
     return scope
 
 
 def _inside(customer: dict[str, Any], scope: dict[str, set[str]]) -> bool:
-    return any(customer.get(field) in codes for field, codes in scope.items())
+    return any(str(customer.get(field)) in codes for field, codes in scope.items())
 
 
 def take(tenant: str, customers: Iterable[dict[str, Any]], n: int, scope: dict[str, set[str]] | None = None) -> list[dict[str, Any]]:

@@ -98,8 +98,10 @@ def residents(stack: Any) -> tuple[list[str], list[dict[str, Any]]]:
         rows = list(client[f"hotline_{TENANT}"]["customers"].find(
             {"tenant": TENANT, "arrears_status": "none", "important": False, "dedicated_transformer": {"$ne": True}},
             {"_id": 0, "account_no": 1, "station_code": 1, "feeder_code": 1, "ta_code": 1}))
-    touched = {r["station_code"] for r in rows if any(r.get(f) in codes for f, codes in scope.items())}
-    rows = [r for r in rows if r["station_code"] not in touched and not handed_out(TENANT, r["account_no"])]
+    outage_parts = {f: scope[f] for f in ("feeder_code", "station_code", "ta_code")}
+    touched = {r["station_code"] for r in rows if any(r.get(f) in codes for f, codes in outage_parts.items())}
+    rows = [r for r in rows if r["station_code"] not in touched and not handed_out(TENANT, r["account_no"])
+            and r["account_no"] not in scope["account_no"]]
     by_station = Counter(r["station_code"] for r in rows)
     stations: list[str] = []
     for station, _ in by_station.most_common():
