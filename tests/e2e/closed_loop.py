@@ -1,6 +1,6 @@
 """Helpers of the closed-loop e2e tests (闭环): the stack's HTTP APIs, a field app's raw CloudEvents, the dead-letter topic.
 
-Everything goes through HTTP or Kafka: customers come from intake's customer search, orders from dispatch's
+Orders go through HTTP or Kafka (the seeded customers are test data, from tests.e2e.customers), orders come from dispatch's
 order API, and crew reports are built as a field app would, from the published JSON Schema alone.
 """
 
@@ -70,12 +70,6 @@ class Api:
         r = await self.http.get(f"{self.urls['dispatch']}/api/v1/work-orders/{ticket_id}", headers=bearer(self.staff(unit)))
         assert r.status_code in (200, 404), f"dispatch answered {r.status_code}: {r.text[:300]}"
         return r.json() if r.status_code == 200 else None
-
-    async def customers(self, address: str) -> list[dict[str, Any]]:
-        """Customers found by address through intake's customer search (masked view; account numbers are whole)."""
-        r = await self.http.get(f"{self.urls['intake']}/api/v1/customers", params={"address": address}, headers=bearer(self.agent))
-        assert r.status_code == 200, r.text[:300]
-        return [c for c in r.json() if c.get("arrears_status") == "none"]
 
 
 def envelope(topic: str, tenant: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:

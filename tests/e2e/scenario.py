@@ -58,6 +58,7 @@ def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: fl
 
 class Scenario:
     def __init__(self, stack: Any) -> None:
+        self.shipped_time_limits: list[dict[str, Any]] = []  # the rows before the tiny limit, put back at the end
         self.stack, self.urls = stack, stack.urls
         self.http = httpx.Client(timeout=15)
         self.report = ScenarioReport()
@@ -102,6 +103,7 @@ class Scenario:
     # -- steps ------------------------------------------------------------------------------
     def tiny_time_limits(self) -> str:
         doc = self.call("GET", "dispatch", f"/api/v1/rules/timelimits?tenant={TENANT}", self.maintainer)
+        self.shipped_time_limits = [dict(r) for r in doc["rows"]]
         rows = [dict(r) for r in doc["rows"]]
         for row in rows:
             if row.get("business_type") == "fault_repair" and row.get("clock") == "arrival":
@@ -109,6 +111,15 @@ class Scenario:
         body = {"effective_from": (now() - timedelta(seconds=1)).isoformat(), "rows": rows}
         self.call("PUT", "dispatch", f"/api/v1/rules/timelimits?tenant={TENANT}", self.maintainer, json=body)
         return f"repair arrival limit set to {TINY_LIMIT_MINUTES} min"
+
+    def restore_time_limits(self) -> str:
+        """Put the rows back: the e2e modules share one stack, and the next test's repairs must run on the real limits."""
+        rows = self.shipped_time_limits
+        if not rows:
+            raise StepSkipped("the tiny limits were never saved")
+        body = {"effective_from": now().isoformat(), "rows": rows}
+        self.call("PUT", "dispatch", f"/api/v1/rules/timelimits?tenant={TENANT}", self.maintainer, json=body)
+        return "repair arrival limits restored"
 
     def contacts(self, people: list[dict[str, Any]]) -> str:
         a, b = people[0], people[1]
@@ -242,4 +253,5 @@ def run_scenario(stack: Any) -> ScenarioReport:
     s.step("return-visit result", s.return_visit)
     s.step("time-limit warning and breach", s.warnings_and_breach)
     s.step("crew arrives", s.arrive)
+    s.step("time-limit rule restored", s.restore_time_limits)
     return s.report

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.closed_loop import Api, dead_letters, envelope, eventually, send_all
-from tests.e2e.customers import outage_scope, take
+from tests.e2e.customers import fresh_customers
 
 pytestmark = pytest.mark.e2e
 UNIT, OTHER_UNIT = "370102", "370124"
@@ -17,7 +17,7 @@ UNIT, OTHER_UNIT = "370102", "370124"
 
 async def crewed_repair(api: Api) -> dict[str, Any]:
     """A repair call of a 370102 customer, dispatched with a crew (customers whose station has none on duty are passed over)."""
-    for customer in take(UNIT, await api.customers("历下区"), 8, outage_scope(api.stack)):
+    for customer in fresh_customers(api.stack, 8, tenant=UNIT, area_class="urban"):
         made = await api.ticket({"channel": "hotline", "business_type": "fault_repair", "sub_type": "no_power_single_household",
                                  "account_no": customer["account_no"], "summary": "客户反映家中突然停电"})
         if made["repeat"]:

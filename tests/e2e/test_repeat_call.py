@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.e2e.closed_loop import Api, bearer, eventually
-from tests.e2e.customers import outage_scope, take
+from tests.e2e.customers import fresh_customers
 
 pytestmark = pytest.mark.e2e
 UNIT = "370102"
@@ -26,7 +26,7 @@ async def test_a_call_after_the_repeat_window_joins_the_open_order_instead_of_op
     maintainer = stack.token(UNIT, ["system_maintainer"], subject="maint:e2e-repeat")
     await save_window(api, maintainer, WINDOW_HOURS)
     try:
-        for customer in take(UNIT, await api.customers("历下区"), 12, outage_scope(api.stack)):
+        for customer in fresh_customers(api.stack, 12, tenant=UNIT, area_class="urban"):
             call = {"channel": "hotline", "business_type": "fault_repair", "sub_type": "no_power_single_household",
                     "account_no": customer["account_no"], "summary": "客户反映家中停电"}
             first = await api.ticket(call)
