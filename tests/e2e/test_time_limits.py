@@ -69,8 +69,8 @@ def scenario(stack) -> Scenario:
 def people(scenario):
     """Distinct customers per row (one open order per customer and type), by area class and importance."""
     pools = {key: seeded_customers(scenario, **query) for key, query in {
-        "urban": {"tenant": TENANT, "area_class": "urban", "important": False}, "rural": {"area_class": "rural"},
-        "remote": {"area_class": "remote"}, "important": {"important": True},
+        "urban": {"tenant": TENANT, "area_class": "urban", "important": False}, "rural": {"area_class": "rural", "important": False},
+        "remote": {"area_class": "remote", "important": False}, "important": {"important": True},
     }.items()}
     for name, pool in pools.items():
         assert pool, f"the demo seed has no {name} customer: its row cannot be checked"

@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 StartupHook = Callable[["Runtime"], Awaitable[None]]
 
 
+async def for_each_tenant(tenants: list[str], prepare: Callable[[str], Awaitable[None]]) -> None:
+    """Run a start-up step for every hosted tenant at once. One after another, a deployment hosting ten
+    tenants spent about 13 s on index and rule-table round trips before its consumers could join."""
+    await asyncio.gather(*(prepare(tenant) for tenant in tenants))
+
+
 @dataclass
 class Runtime:
     """Built once by a service's `create_app`; adapters and entrypoints take what they need from it."""

@@ -23,7 +23,7 @@ from servicekit.calendar_watch import CalendarWatch
 from servicekit.rules import CachedRuleStore, MemoryRuleStore
 from servicekit.rules_check import verify_stored
 from servicekit.rules_mongo import MongoRuleStore
-from servicekit.runtime import Runtime
+from servicekit.runtime import Runtime, for_each_tenant
 from servicekit.uow import MemoryOutbox
 
 RULES_CACHE_SECONDS = 5.0  # routing reads a rule table for every new ticket; a save here shows at once
@@ -55,13 +55,16 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
 
     async def prepare(rt: Runtime) -> None:
         tables, now = default_rules(), datetime.now(UTC)
-        for tenant in settings.hosted_tenants:
+
+        async def prepare_tenant(tenant: str) -> None:
             await orders.ensure_indexes(tenant)
             await handovers.ensure_indexes(tenant)
             await held.ensure_indexes(tenant)
             await rules.ensure_defaults(tenant, tables)
             await verify_stored(rules, VALIDATORS, tenant, now)  # a table saved before today's checks stops the start
             await _warm_caches(tenant, deps, now)
+
+        await for_each_tenant(list(settings.hosted_tenants), prepare_tenant)
         await watch_years(rules, deps.calendar_watch, settings.hosted_tenants, now)
 
     runtime.startup_hooks.append(prepare)

@@ -33,7 +33,7 @@ from servicekit.errors import FieldError
 from servicekit.rules import MemoryRuleStore, RuleStore, Validator
 from servicekit.rules_check import verify_stored
 from servicekit.rules_mongo import MongoRuleStore
-from servicekit.runtime import Runtime
+from servicekit.runtime import Runtime, for_each_tenant
 from servicekit.uow import MemoryOutbox
 
 
@@ -66,13 +66,15 @@ def bootstrap(settings: Settings, runtime: Runtime) -> Deps:
         clock=utc_now, stop_background=background.stop,
     )
 
+    async def prepare_tenant(tenant: str) -> None:
+        await tickets.ensure_indexes(tenant)
+        await customers.ensure_indexes(tenant)
+        await outages.ensure_indexes(tenant)
+        await knowledge.ensure_indexes(tenant)
+        await _load_default_rules(rules, tenant)
+
     async def prepare(rt: Runtime) -> None:
-        for tenant in hosted:
-            await tickets.ensure_indexes(tenant)
-            await customers.ensure_indexes(tenant)
-            await outages.ensure_indexes(tenant)
-            await knowledge.ensure_indexes(tenant)
-            await _load_default_rules(rules, tenant)
+        await for_each_tenant(list(hosted), prepare_tenant)
         background.start()
 
     runtime.startup_hooks.append(prepare)

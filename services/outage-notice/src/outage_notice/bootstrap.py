@@ -34,7 +34,7 @@ from outage_notice.rule_tables import RULE_TABLES
 from outage_notice.settings import Settings
 from servicekit.rules import MemoryRuleStore, RuleStore
 from servicekit.rules_mongo import MongoRuleStore
-from servicekit.runtime import Runtime
+from servicekit.runtime import Runtime, for_each_tenant
 
 DEFAULT_RULES = Path(__file__).with_name("rules_default.json")
 
@@ -84,11 +84,13 @@ def _prepare(settings: Settings, deps: Deps, adapters: list[Any]) -> Callable[[R
 
     async def prepare(_: Runtime) -> None:
         """Indexes (every one starts with tenant) and the shipped rule tables, per hosted tenant."""
-        for tenant in settings.hosted_tenants:
+        async def prepare_tenant(tenant: str) -> None:
             for adapter in adapters:
                 await adapter.ensure_indexes(tenant)
             await deps.rules.ensure_defaults(tenant, defaults)
             await deps.index.reload(tenant)
+
+        await for_each_tenant(list(settings.hosted_tenants), prepare_tenant)
 
     return prepare
 
